@@ -1,0 +1,207 @@
+"""harness.py: boot a cubos ISO in QEMU and talk to it like a person would.
+
+The grader's only channel into the kernel is what a user has: the serial
+console (read and typed into), plus the exit status QEMU gets from the
+kernel through the isa-debug-exit device. A run passes only when the
+kernel itself reports success with PASS_STATUS; a plain exit 0 (what a
+triple fault gives under -no-reboot), a failure code or a timeout are
+failures, each with a message that says which.
+"""
+import os
+import re
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+TOP = Path(__file__).resolve().parent.parent
+OUT = TOP / "tests" / "out"
+OVMF = "/usr/share/ovmf/OVMF.fd"
+
+# isa-debug-exit turns a write of v into exit status (v << 1) | 1;
+# the kernel writes 0x10 for pass and 0x11 for fail (include/qemu_exit.h).
+PASS_STATUS = 33
+FAIL_STATUS = 35
+
+BOOT_TIMEOUT = {"bios": 30, "uefi": 90}
+
+
+class GradeError(AssertionError):
+    """A failed check, carrying the transcript's tail for the report."""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def chapter_iso(chapter):
+    return TOP / chapter / "build" / f"cubos-{chapter}.iso"
+
+
+def chapter_kernel(chapter):
+    return TOP / chapter / "build" / "kernel.elf"
+
+
+def describe_status(status):
+    if status == PASS_STATUS:
+        return f"exit status {status}: the kernel reported PASS"
+    if status == FAIL_STATUS:
+        return f"exit status {status}: the kernel reported FAIL"
+    if status == 0:
+        return ("exit status 0: QEMU stopped without a pass code "
+                "(a triple fault or reset under -no-reboot)")
+    return f"exit status {status}: not a cubos exit code (QEMU error?)"
+
+
+class Machine:
+    """One QEMU process running a chapter's ISO, headless, under TCG."""
+
+    def __init__(self, chapter, name, *, firmware="bios", memory="128M",
+                 options="exit=qemu", cpu=None, gdb_port=None, extra=()):
+        self.chapter = chapter
+        self.firmware = firmware
+        self.timeout = BOOT_TIMEOUT[firmware]
+        self.log_path = OUT / chapter / f"{name}.log"
+        cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", memory,
+               "-cdrom", str(chapter_iso(chapter)), "-no-reboot",
+               "-display", "none", "-monitor", "none", "-serial", "stdio",
+               "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+        if options:
+            cmd += ["-smbios", f"type=11,value=cubos:{options}"]
+        if firmware == "uefi":
+            cmd += ["-bios", OVMF]
+        if cpu:
+            cmd += ["-cpu", cpu]
+        if gdb_port:
+            cmd += ["-S", "-gdb", f"tcp:127.0.0.1:{gdb_port}"]
+        cmd += list(extra)
+        self.cmd = cmd
+        self._text = ""
+        self._lock = threading.Condition()
+        self.proc = None
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self):
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        threading.Thread(target=self._read, args=(self.proc.stdout,),
+                         daemon=True).start()
+        self._stderr = []
+        threading.Thread(target=lambda: self._stderr.append(
+            self.proc.stderr.read().decode(errors="replace")),
+            daemon=True).start()
+        return self
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.log_path.write_text(self.transcript)
+
+    def _read(self, stream):
+        while True:
+            chunk = os.read(stream.fileno(), 4096)
+            if not chunk:
+                break
+            text = chunk.decode(errors="replace").replace("\r", "")
+            with self._lock:
+                self._text += text
+                self._lock.notify_all()
+        with self._lock:
+            self._lock.notify_all()
+
+    # -- reading and typing -----------------------------------------------
+    @property
+    def transcript(self):
+        with self._lock:
+            return self._text
+
+    def fail(self, message):
+        tail = "\n".join(self.transcript.splitlines()[-40:])
+        stderr = "".join(getattr(self, "_stderr", []))
+        raise GradeError(f"{self.chapter} [{self.firmware}]: {message}\n"
+                         f"--- last serial lines (full log: {self.log_path}) ---\n"
+                         f"{tail}\n--- qemu stderr ---\n{stderr}")
+
+    def expect(self, pattern, timeout=None):
+        """Wait until the transcript matches pattern (a regex); return the match."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        regex = re.compile(pattern, re.MULTILINE)
+        with self._lock:
+            while True:
+                m = regex.search(self._text)
+                if m:
+                    return m
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                if self.proc.poll() is not None:
+                    self._lock.wait(0.2)   # let the reader drain the pipe
+                    if regex.search(self._text):
+                        continue
+                    self.fail(f"QEMU ended ({describe_status(self.proc.returncode)}) "
+                              f"before {pattern!r} appeared")
+                self._lock.wait(min(left, 0.5))
+        self.fail(f"timed out after {timeout or self.timeout} s waiting for {pattern!r}")
+
+    def send(self, text):
+        self.proc.stdin.write(text.encode())
+        self.proc.stdin.flush()
+
+    def wait_exit(self, timeout=None):
+        try:
+            return self.proc.wait(timeout or self.timeout)
+        except subprocess.TimeoutExpired:
+            self.fail(f"timed out after {timeout or self.timeout} s: "
+                      "QEMU never exited (no pass code)")
+
+    def assert_running(self, seconds):
+        """The kernel must still be running (halted or idle) after seconds."""
+        try:
+            status = self.proc.wait(seconds)
+        except subprocess.TimeoutExpired:
+            return
+        self.fail(f"QEMU ended unexpectedly: {describe_status(status)}")
+
+
+def boot_and_grade(chapter, name, must=(), must_not=(), **kw):
+    """Boot to completion and require the pass code; return the transcript."""
+    with Machine(chapter, name, **kw) as m:
+        status = m.wait_exit()
+        m.stop()
+        text = m.transcript
+        if status != PASS_STATUS:
+            m.fail(describe_status(status))
+        check_lines(m, text, must, must_not)
+    return text
+
+
+def check_lines(machine, text, must=(), must_not=()):
+    """Every regex in must matches a line; no regex in must_not does."""
+    for pattern in must:
+        if not re.search(pattern, text, re.MULTILINE):
+            machine.fail(f"missing a line matching {pattern!r}")
+    for pattern in ("PANIC",) + tuple(must_not):
+        if re.search(pattern, text, re.MULTILINE):
+            machine.fail(f"found a line matching {pattern!r}, which must not appear")
+
+
+def run_gdb(kernel, port, commands, timeout=60):
+    """Drive gdb-multiarch in batch mode against a QEMU gdb stub; return its output."""
+    args = ["gdb-multiarch", "-q", "-batch", "-nx", str(kernel),
+            "-ex", f"target remote 127.0.0.1:{port}"]
+    for c in commands:
+        args += ["-ex", c]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    return done.stdout + done.stderr
