@@ -92,7 +92,11 @@ int mb2_parse(const void *info, struct boot_info *out, const char **why)
         const uint8_t *tag = base + offset;
         uint32_t type = read_u32(tag);
         uint32_t size = read_u32(tag + 4);
-        if (size < sizeof(struct mb2_tag) || size > total - offset) {
+        if (size < sizeof(struct mb2_tag)) {
+            *why = "a tag is smaller than its own 8-byte header";
+            return -1;
+        }
+        if (size > total - offset) {
             *why = "a tag's size runs past the end of the boot information";
             return -1;
         }

@@ -1,0 +1,46 @@
+# cubos: the top-level Makefile. Each chNN-* folder is a complete kernel with
+# its own Makefile; this one runs a target over all of them.
+#
+#   make                 build every chapter's kernel and ISO
+#   make run             boot the last chapter in QEMU, serial on this terminal
+#   make run-uefi        the same under UEFI firmware (OVMF)
+#   make debug           the last chapter under gdb, stopped in kmain
+#   make iso             the bootable ISO of every chapter
+#   make test            every chapter's tests, the grader's self-checks and the book
+#   make test CH=ch01-boot   one chapter's tests
+#   make book            the book as HTML in book/_build/html (warnings are errors)
+#   make clean
+
+CHAPTERS := $(sort $(wildcard ch[0-9][0-9]-*))
+LAST     := $(lastword $(CHAPTERS))
+# Debian's Python, which sees Debian's pytest and Sphinx (another python3
+# may come first on PATH).
+PYTHON   := /usr/bin/python3
+
+all iso: deps
+	@for ch in $(CHAPTERS); do $(MAKE) -C $$ch $@ || exit 1; done
+
+deps:
+	@tools/deps.sh
+
+run run-uefi debug: deps
+	$(MAKE) -C $(LAST) $@
+
+test: deps
+ifdef CH
+	@test -f $(CH)/Makefile || { echo "make test: no chapter '$(CH)' (chapters: $(CHAPTERS))"; exit 2; }
+	@test -d tests/$(CH) || { echo "make test: no tests in tests/$(CH)"; exit 2; }
+	cd tests && $(PYTHON) -m pytest $(CH)
+else
+	cd tests && $(PYTHON) -m pytest
+endif
+
+book: deps
+	$(PYTHON) -m sphinx -W --keep-going -q -b html book book/_build/html
+	@echo "book: book/_build/html/index.html"
+
+clean:
+	@for ch in $(CHAPTERS); do $(MAKE) -C $$ch clean; done
+	rm -rf book/_build tests/out
+
+.PHONY: all iso deps run run-uefi debug test book clean

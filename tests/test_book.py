@@ -1,0 +1,12 @@
+"""The book builds with Sphinx, warnings as errors: every code excerpt it
+names still exists in the chapter sources."""
+import subprocess
+
+from harness import TOP
+
+
+def test_book_builds_without_warnings():
+    done = subprocess.run(["make", "-s", "-C", str(TOP), "book"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (TOP / "book" / "_build" / "html" / "ch01-boot.html").exists()
