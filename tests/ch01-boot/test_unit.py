@@ -4,12 +4,13 @@ Each C test in unit/ is compiled together with the chapter's own source
 file(s) it exercises, so the code tested is the code the kernel runs.
 """
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from harness import OUT, TOP
 
-UNIT = TOP / "tests" / "ch01-boot" / "unit"
+UNIT = Path(__file__).resolve().parent / "unit"
 
 # test file -> the chapter sources it links against
 UNITS = {

@@ -1,0 +1,41 @@
+"""ch02-paging: host unit tests of the kernel's pure code, under ASan and UBSan.
+
+Each C test in unit/ is compiled together with the chapter's own source
+file(s) it exercises, so the code tested is the code the kernel runs.
+"""
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from harness import OUT, TOP
+
+UNIT = Path(__file__).resolve().parent / "unit"
+
+# test file -> the chapter sources it links against
+UNITS = {
+    "test_format.c": ["lib/format.c"],
+    "test_multiboot2.c": ["boot/multiboot2.c", "lib/string.c"],
+    "test_cmdline.c": ["lib/cmdline.c", "lib/string.c"],
+    "test_frame_pool.c": ["mm/frame_pool.c"],
+    "test_heap.c": ["mm/heap.c"],
+}
+
+CFLAGS = ["-std=gnu11", "-g", "-O1", "-Wall", "-Wextra", "-Werror",
+          "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+          "-fno-omit-frame-pointer"]
+
+
+@pytest.mark.parametrize("test", sorted(UNITS))
+def test_host_unit(chapter, test):
+    src = TOP / chapter
+    exe = OUT / chapter / "unit" / test.removesuffix(".c")
+    exe.parent.mkdir(parents=True, exist_ok=True)
+    sources = [str(src / s) for s in UNITS[test]]
+    build = subprocess.run(["gcc", *CFLAGS, "-iquote", str(src / "include"),
+                            "-o", str(exe), *sources, str(UNIT / test)],
+                           capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120)
+    print(run.stdout)
+    assert run.returncode == 0, run.stdout + run.stderr
