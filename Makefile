@@ -8,6 +8,7 @@
 #   make iso             the bootable ISO of every chapter
 #   make test            every chapter's tests, the grader's self-checks and the book
 #   make test CH=ch01-boot   one chapter's tests
+#   make bench           micro-benchmarks of the last chapter beside a host reference
 #   make book            the book as HTML in book/_build/html (warnings are errors)
 #   make clean
 
@@ -35,6 +36,12 @@ else
 	cd tests && $(PYTHON) -m pytest
 endif
 
+# The last chapter that has benchmarks (kernel/bench.c).
+BENCH_CH := $(lastword $(foreach ch,$(CHAPTERS),$(if $(wildcard $(ch)/kernel/bench.c),$(ch))))
+
+bench: deps
+	$(PYTHON) tools/bench.py $(BENCH_CH)
+
 book: deps
 	$(PYTHON) -m sphinx -W --keep-going -q -b html book book/_build/html
 	@echo "book: book/_build/html/index.html"
@@ -43,4 +50,4 @@ clean:
 	@for ch in $(CHAPTERS); do $(MAKE) -C $$ch clean; done
 	rm -rf book/_build tests/out
 
-.PHONY: all iso deps run run-uefi debug test book clean
+.PHONY: all iso deps run run-uefi debug test bench book clean

@@ -1,0 +1,101 @@
+#!/usr/bin/python3
+"""bench.py: `make bench`, the kernel's micro-benchmarks beside a host reference.
+
+Boots a chapter with "bench" on its command line (TCG always; KVM too with
+BENCH_KVM=1, since nested KVM on some hosts boots slowly), reads its "bench <name>: <n> cycles/op" lines, runs
+the host reference program built from tools/bench/ in the same run, and
+prints one table with the ratios. Under TCG the TSC ticks at the host's
+rate while the guest runs emulated, so TCG figures show the emulator's
+cost; only the KVM column compares the kernel's code with the host's.
+"""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+TOP = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(TOP / "tests"))
+from harness import Machine, PASS_STATUS, describe_status  # noqa: E402
+
+# What the host runs for each kernel benchmark.
+HOST_REFERENCE = {
+    "frame_alloc+frame_free": "mm/frame_pool.c built for the host",
+    "kmalloc+kfree(64)": "glibc malloc+free(64)",
+}
+
+LINE = re.compile(r"^(bench|host) (\S+): (\d+) cycles/op", re.MULTILINE)
+
+
+def kernel_figures(chapter, accel):
+    """Boot with "bench"; return ({name: cycles}, note)."""
+    extra = ["-accel", "kvm"] if accel == "kvm" else []
+    timeout = 300 if accel == "kvm" else 120
+    m = Machine(chapter, f"bench-{accel}", options="exit=qemu bench",
+                extra=extra, timeout=timeout)
+    if accel == "kvm":
+        m.cmd.remove("-accel")
+        m.cmd.remove("tcg")
+    with m:
+        try:
+            status = m.wait_exit()
+        except AssertionError:
+            return {}, f"no result in {timeout} s"
+    if status != PASS_STATUS:
+        return {}, describe_status(status)
+    return {name: int(n) for kind, name, n in LINE.findall(m.transcript) if kind == "bench"}, ""
+
+
+def host_figures(chapter):
+    exe = TOP / "tests" / "out" / "bench" / "host_mm"
+    exe.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror",
+                    "-iquote", str(TOP / chapter / "include"), "-o", str(exe),
+                    str(TOP / "tools" / "bench" / "host_mm.c"),
+                    str(TOP / chapter / "mm" / "frame_pool.c")], check=True)
+    out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
+    return {name: int(n) for kind, name, n in LINE.findall(out)}
+
+
+def kvm_wanted():
+    if os.environ.get("BENCH_KVM") != "1":
+        return "not run (set BENCH_KVM=1 to add it)"
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return "/dev/kvm not usable"
+    return ""
+
+
+def main():
+    chapter = sys.argv[1]
+    subprocess.run(["make", "-s", "-C", str(TOP / chapter), "all"], check=True)
+    host = host_figures(chapter)
+    tcg, tcg_note = kernel_figures(chapter, "tcg")
+    kvm, kvm_note = {}, kvm_wanted()
+    if not kvm_note:
+        kvm, kvm_note = kernel_figures(chapter, "kvm")
+    if not tcg:
+        sys.exit(f"bench: the kernel gave no figures under TCG: {tcg_note}")
+
+    print(f"\ncubos {chapter}: cycles per operation (TSC), lower is better")
+    print(f"KVM: {kvm_note or 'ok'}\n")
+    header = ("operation", "cubos TCG", "cubos KVM", "host reference", "host",
+              "TCG/host", "KVM/host")
+    rows = [header]
+    for name, cycles in tcg.items():
+        h = host.get(name)
+        k = kvm.get(name)
+        rows.append((name, str(cycles), str(k) if k is not None else "-",
+                     HOST_REFERENCE.get(name, "-"), str(h) if h else "-",
+                     f"{cycles / h:.1f}x" if h else "-",
+                     f"{k / h:.1f}x" if h and k is not None else "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    for i, r in enumerate(rows):
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+        if i == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    print("\nOnly the KVM column runs the kernel's code at native speed; under TCG every guest"
+          "\ninstruction is translated, so TCG/host measures QEMU as much as cubos.")
+
+
+if __name__ == "__main__":
+    main()
