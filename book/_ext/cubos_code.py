@@ -34,6 +34,7 @@ What an excerpt contains:
 Paths are relative to the repository root, the parent of the book's source
 folder (override with the config value cubos_code_root).
 """
+import hashlib
 import re
 from pathlib import Path
 
@@ -404,8 +405,11 @@ class CodeExcerpt(SphinxDirective):
         self.set_source_info(literal)
 
         end = start + code.count("\n")
-        title = f"{rel}, {symbol} (lines {start}-{end})" if symbol else rel
-        caption = nodes.caption(title, "", nodes.literal(title, title))
+        caption = nodes.caption(what, "", nodes.literal(rel, rel))
+        if symbol:
+            caption += nodes.Text(": ")
+            caption += nodes.literal(symbol, symbol)
+            caption += nodes.Text(f", lines {start}\u2013{end}")
         caption.source, caption.line = literal.source, literal.line
         container = nodes.container("", literal_block=True, classes=["literal-block-wrapper"])
         container += caption
@@ -447,4 +451,12 @@ def setup(app):
         _have_gas_lexer = True
     except ImportError:
         _have_gas_lexer = False
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
+    # Any edit to this file changes env_version, so Sphinx re-reads every page
+    # instead of keeping excerpts made by the old code.
+    env_version = int(hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:8], 16)
+    return {
+        "version": __version__,
+        "env_version": env_version,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

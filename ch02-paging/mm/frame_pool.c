@@ -49,7 +49,8 @@ void frame_pool_init(struct frame_pool *pool, uint64_t *bitmap, size_t nframes)
 
 void frame_pool_set_free(struct frame_pool *pool, uint64_t start, uint64_t end)
 {
-    size_t first = (start + FRAME_SIZE - 1) >> FRAME_SHIFT;
+    /* Round without adding, so a range near 2^64 cannot wrap around. */
+    size_t first = (start >> FRAME_SHIFT) + (start % FRAME_SIZE != 0);
     size_t last = end >> FRAME_SHIFT;           /* exclusive */
     if (last > pool->nframes)
         last = pool->nframes;
@@ -64,7 +65,7 @@ void frame_pool_set_free(struct frame_pool *pool, uint64_t start, uint64_t end)
 void frame_pool_set_used(struct frame_pool *pool, uint64_t start, uint64_t end)
 {
     size_t first = start >> FRAME_SHIFT;
-    size_t last = (end + FRAME_SIZE - 1) >> FRAME_SHIFT;
+    size_t last = (end >> FRAME_SHIFT) + (end % FRAME_SIZE != 0);
     if (last > pool->nframes)
         last = pool->nframes;
     for (size_t f = first; f < last; f++) {

@@ -21,7 +21,7 @@
 #define PAGE 4096
 #define SLAB_MAGIC 0x51AB51ABu
 #define LARGE_MAGIC 0x1A46E000u
-#define HEADER_SIZE 64           /* both headers fit; keeps objects 16-byte aligned */
+#define HEADER_SIZE 80           /* both headers fit; a multiple of 16 keeps objects aligned */
 #define MIN_CLASS_SHIFT 4        /* 16 bytes */
 #define NCLASSES 7               /* 16, 32, ... 1024 */
 #define SLAB_MAX_OBJECT (1u << (MIN_CLASS_SHIFT + NCLASSES - 1))
@@ -34,6 +34,7 @@ struct free_object {
 struct slab {
     uint32_t magic;
     uint32_t object_size;
+    struct slab *self;              /* its own address: data that merely looks like a header fails */
     uint32_t capacity;
     uint32_t in_use;
     struct slab *next_partial;      /* next slab of this class with a free object */
@@ -44,6 +45,7 @@ struct slab {
 struct large {
     uint32_t magic;
     uint32_t npages;
+    struct large *self;
     size_t size;
 };
 
@@ -88,6 +90,7 @@ static struct slab *new_slab(size_t c)
         return NULL;
     stats.pages++;
     s->magic = SLAB_MAGIC;
+    s->self = s;
     s->object_size = 1u << (MIN_CLASS_SHIFT + c);
     s->capacity = (PAGE - HEADER_SIZE) / s->object_size;
     for (size_t i = s->capacity; i-- > 0;) {
@@ -194,6 +197,7 @@ static void *large_alloc(size_t size)
     if (l == NULL)
         return NULL;
     l->magic = LARGE_MAGIC;
+    l->self = l;
     l->npages = (uint32_t)npages;
     l->size = size;
     stats.pages += npages;
@@ -227,9 +231,22 @@ static uint32_t *page_header(const void *ptr)
     return kpage_readable(page) ? page : NULL;
 }
 
+/* A pointer into the middle of a large block lands on a page of caller data;
+ * only a header that names itself, with sizes the heap could have written, counts. */
+static bool is_slab(const uint32_t *header)
+{
+    const struct slab *s = (const struct slab *)header;
+    return header != NULL && s->magic == SLAB_MAGIC && s->self == s &&
+           s->object_size >= (1u << MIN_CLASS_SHIFT) && s->object_size <= SLAB_MAX_OBJECT &&
+           (s->object_size & (s->object_size - 1)) == 0 &&
+           s->capacity == (PAGE - HEADER_SIZE) / s->object_size;
+}
+
 static bool is_large_start(const uint32_t *header, const void *ptr)
 {
-    return header != NULL && *header == LARGE_MAGIC && (const uint8_t *)ptr == (const uint8_t *)header + HEADER_SIZE;
+    const struct large *l = (const struct large *)header;
+    return header != NULL && l->magic == LARGE_MAGIC && l->self == l &&
+           (const uint8_t *)ptr == (const uint8_t *)header + HEADER_SIZE;
 }
 
 void kfree(void *ptr)
@@ -237,7 +254,7 @@ void kfree(void *ptr)
     if (ptr == NULL)
         return;
     uint32_t *header = page_header(ptr);
-    if (header != NULL && *header == SLAB_MAGIC) {
+    if (is_slab(header)) {
         if (slab_free((struct slab *)header, ptr))
             stats.objects_in_use--;
     } else if (is_large_start(header, ptr)) {
@@ -253,7 +270,7 @@ void kfree(void *ptr)
 static size_t usable_size(const void *ptr)
 {
     const uint32_t *header = page_header(ptr);
-    if (header != NULL && *header == SLAB_MAGIC) {
+    if (is_slab(header)) {
         const struct slab *s = (const struct slab *)header;
         long i = slab_index(s, ptr);
         if (i >= 0 && bit(s->live, (size_t)i))

@@ -817,6 +817,27 @@ static void test_stress(void)
     CHECK(s1.pages <= NCLASSES);          /* at most one cached empty slab per class */
 }
 
+/* Caller data in a later page of a large block that copies a slab header
+ * (magic and all) must not be taken for one: kfree reports, nothing breaks. */
+static void test_forged_header(void)
+{
+    struct heap_stats s0 = heap_stats();
+    uint8_t *big = kmalloc(3 * 4096);
+    CHECK(big != NULL);
+    uint8_t *page2 = (uint8_t *)(page_of(big) + 4096);
+    uint32_t forged[32] = { 0x51AB51ABu, 0 /* object_size 0: would divide by zero */ };
+    memcpy(page2, forged, sizeof(forged));
+    kfree(page2 + 96);
+    CHECK(heap_stats().errors == s0.errors + 1);
+    forged[1] = 32;
+    memcpy(page2, forged, sizeof(forged));
+    kfree(page2 + 96);
+    CHECK(heap_stats().errors == s0.errors + 2);
+    kfree(big);
+    CHECK(heap_stats().bytes_in_use == s0.bytes_in_use);
+    CHECK(heap_stats().objects_in_use == s0.objects_in_use);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -831,6 +852,7 @@ int main(void)
     test_foreign_free();
     test_write_after_free();
     test_krealloc();
+    test_forged_header();
     test_stress();
 
     /* Everything handed back: only cached empty slabs remain. */
