@@ -251,8 +251,8 @@ msg_no_long_mode:
     .balign 8
 gdt64:
     .quad 0
-    .quad 0x00AF9A000000FFFF    /* code: present, ring 0, execute/read, L=1 */
-    .quad 0x00CF92000000FFFF    /* data: present, ring 0, read/write */
+    .quad 0x00AF9B000000FFFF    /* code: present, ring 0, execute/read, accessed, L=1 */
+    .quad 0x00CF93000000FFFF    /* data: present, ring 0, read/write, accessed */
 gdt64_end:
 gdt64_boot_pointer:             /* for lgdt in 32-bit mode: a 32-bit physical base */
     .short gdt64_end - gdt64 - 1

@@ -4,8 +4,8 @@
  * The boot loader is trusted to be honest but not to be bug free, so every
  * length is checked against the space that holds it before it is used; a
  * malformed structure gets a message rather than a wild read. The code does
- * not touch hardware, and tests/unit runs it on the host against hand-built
- * tag lists.
+ * not touch hardware, and the host unit tests (tests/<chapter>/unit) run it
+ * against hand-built tag lists.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -11,7 +11,7 @@
 /* Control registers (SDM 2.5). */
 #define CR0_PE (1 << 0)           /* protected mode */
 #define CR0_WP (1 << 16)          /* ring 0 honours read-only pages too */
-#define CR0_PG (1 << 31)          /* paging */
+#define CR0_PG 0x80000000         /* paging */
 #define CR4_PAE (1 << 5)          /* 64-bit page-table entries; long mode needs it */
 
 /* Extended feature enable register (SDM 2.2.1, MSR 0xC0000080). */

@@ -30,7 +30,7 @@ static void print_memory_map(const struct boot_info *bi)
         const struct mb2_mmap_entry *e = mb2_mmap_entry(bi, i);
         kprintf("  %016llx-%016llx %10llu KiB  %s (type %u)\n",
                 (unsigned long long)e->base,
-                (unsigned long long)(e->base + e->length - 1),
+                (unsigned long long)(e->length ? e->base + e->length - 1 : e->base),
                 (unsigned long long)(e->length / KIB),
                 mb2_memory_type_name(e->type), e->type);
     }

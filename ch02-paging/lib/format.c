@@ -1,8 +1,9 @@
 /*
  * format.c: the printf engine behind kprintf and ksnprintf.
  *
- * Pure code: no device, no global state, so tests/unit builds this same file
- * on the host and compares it with the C library's snprintf.
+ * Pure code: no device, no global state, so the host unit tests
+ * (tests/<chapter>/unit) build this same file and compare it with the C
+ * library's snprintf.
  */
 #include <stdarg.h>
 #include <stdbool.h>
