@@ -16,6 +16,7 @@ copyright = "the cubos authors"
 extensions = [
     "myst_parser",      # pages are MyST Markdown
     "cubos_code",       # _ext/cubos_code.py: the code-excerpt directive
+    "cubos_diff",       # _ext/cubos_diff.py: the chapter-diff directive (file trees)
 ]
 
 source_suffix = {".md": "markdown"}

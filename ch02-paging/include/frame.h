@@ -13,7 +13,8 @@
 #include "multiboot2.h"
 
 /* Build the allocator: free every usable frame except the first MiB, the
- * kernel image, the boot information (at info_phys) and the modules. */
+ * kernel image, the boot information (at info_phys), the modules and the
+ * allocator's own bitmap. */
 void frame_init(const struct boot_info *bi, paddr_t info_phys);
 
 /* A free frame's physical address (its contents are undefined), or 0 when

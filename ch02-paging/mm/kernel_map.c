@@ -9,7 +9,7 @@
  *   .text            read, execute
  *   .rodata          read
  *   .data, .bss      read, write, no execute (minus the stack guard page)
- *   direct map       read, write, no execute
+ *   direct map       read, write, no execute (read-only over .text and .rodata)
  *
  * The identity map is not carried over: after the switch, a null or
  * low-memory pointer faults instead of quietly reading physical memory.
@@ -38,6 +38,24 @@ static void map_image_range(const char *start, const char *end, uint64_t flags)
     }
 }
 
+/*
+ * The 2 MiB of the direct map at pa, in 4 KiB pages, so that the kernel's
+ * code and read-only data are read-only here too: otherwise a stray write
+ * through the direct map could still change them.
+ */
+static int direct_map_small(paddr_t pa)
+{
+    paddr_t ro_start = (paddr_t)(uintptr_t)__kernel_phys_start;
+    paddr_t ro_end = kernel_to_phys(__rodata_end);
+    for (paddr_t p = pa; p < pa + HUGE_PAGE_SIZE; p += PAGE_SIZE) {
+        uint64_t flags = p >= ro_start && p < ro_end ? PTE_NX : PTE_WRITABLE | PTE_NX;
+        int err = pt_map(kernel_root, DIRECT_MAP_BASE + p, p, flags);
+        if (err)
+            return err;
+    }
+    return 0;
+}
+
 /* NX needs CPUID 0x80000001 EDX bit 20, then EFER.NXE (SDM vol 3A, 4.1.1). */
 static void enable_nx(void)
 {
@@ -60,12 +78,14 @@ void kernel_map_init(void)
     map_image_range(__data_start, boot_stack_guard, PTE_WRITABLE | PTE_NX);
     map_image_range(boot_stack_guard + PAGE_SIZE, __bss_end, PTE_WRITABLE | PTE_NX);
 
+    paddr_t image_end = kernel_to_phys(__rodata_end);
     paddr_t limit = frame_phys_limit();
     if (limit < MIN_DIRECT_MAP)
         limit = MIN_DIRECT_MAP;
     limit = (limit + HUGE_PAGE_SIZE - 1) & ~(paddr_t)(HUGE_PAGE_SIZE - 1);
     for (paddr_t pa = 0; pa < limit; pa += HUGE_PAGE_SIZE) {
-        int err = pt_map_huge(kernel_root, DIRECT_MAP_BASE + pa, pa, PTE_WRITABLE | PTE_NX);
+        int err = pa < image_end ? direct_map_small(pa) :
+                  pt_map_huge(kernel_root, DIRECT_MAP_BASE + pa, pa, PTE_WRITABLE | PTE_NX);
         if (err)
             panic("kernel map: cannot direct-map 0x%llx (error %d)", (unsigned long long)pa, err);
     }

@@ -10,8 +10,8 @@
  *   bits 11..0   offset in the 4 KiB page
  *
  * Tables are frames from frame_alloc, reached through the direct map.
- * Entries of the upper levels allow everything (writable, user); the leaf
- * decides, since the CPU applies the strictest bits along the walk.
+ * Entries of the upper levels allow writing and executing; the leaf decides,
+ * since the CPU applies the strictest bits along the walk.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,7 +28,7 @@
 #define ENTRIES 512
 #define LEVEL_PT 0
 #define LEVEL_PD 1
-#define TABLE_FLAGS (PTE_PRESENT | PTE_WRITABLE | PTE_USER)
+#define TABLE_FLAGS (PTE_PRESENT | PTE_WRITABLE)
 
 typedef uint64_t pte_t;
 

@@ -141,11 +141,18 @@ bool selftest_wx(void)
     CHECK("wx", image_flags_are(__rodata_start, __rodata_end, PTE_NX));
     CHECK("wx", image_flags_are(__data_start, boot_stack_guard, PTE_WRITABLE | PTE_NX));
     CHECK("wx", image_flags_are(boot_stack_guard + PAGE_SIZE, __bss_end, PTE_WRITABLE | PTE_NX));
+    /* The same frames seen through the direct map must not be writable either. */
+    for (const char *va = __text_start; va < __rodata_end; va += PAGE_SIZE) {
+        uint64_t flags;
+        CHECK("wx", pt_translate(kernel_root, (uintptr_t)phys_to_virt(kernel_to_phys(va)), NULL, &flags) == 0);
+        CHECK("wx", flags == PTE_NX);
+    }
     CHECK("wx", pt_translate(kernel_root, (uintptr_t)boot_stack_guard, NULL, NULL) == -ENOENT);
     CHECK("wx", pt_translate(kernel_root, kernel_to_phys(__text_start), NULL, NULL) == -ENOENT);
     CHECK("wx", pt_translate(kernel_root, 0, NULL, NULL) == -ENOENT);
     kprintf("selftest wx: PASS (%zu pages mapped, none writable and executable; "
-            "text r-x, rodata r--, data rw-; stack guard and identity map unmapped)\n", scan.pages);
+            "text r-x, rodata r--, data rw-, code read-only in the direct map too; "
+            "stack guard and identity map unmapped)\n", scan.pages);
     return true;
 }
 
