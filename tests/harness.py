@@ -10,6 +10,7 @@ failures, each with a message that says which.
 import os
 import re
 import socket
+import tempfile
 import subprocess
 import threading
 import time
@@ -61,14 +62,18 @@ class Machine:
 
     def __init__(self, chapter, name, *, firmware="bios", memory="128M",
                  options="exit=qemu", cpu=None, gdb_port=None, extra=(),
-                 timeout=None):
+                 timeout=None, monitor=False):
         self.chapter = chapter
         self.firmware = firmware
         self.timeout = timeout or BOOT_TIMEOUT[firmware]
         self.log_path = OUT / chapter / f"{name}.log"
+        self.monitor_path = None
+        if monitor:
+            self.monitor_path = os.path.join(tempfile.mkdtemp(prefix="cubos-"), "monitor")
         cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", memory,
                "-cdrom", str(chapter_iso(chapter)), "-no-reboot",
-               "-display", "none", "-monitor", "none", "-serial", "stdio",
+               "-display", "none", "-serial", "stdio",
+               "-monitor", f"unix:{self.monitor_path},server,nowait" if monitor else "none",
                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
         if options:
             cmd += ["-smbios", f"type=11,value=cubos:{options}"]
@@ -129,19 +134,26 @@ class Machine:
             return self._text
 
     def fail(self, message):
+        self.log_path.write_text(self.transcript)
         tail = "\n".join(self.transcript.splitlines()[-40:])
         stderr = "".join(getattr(self, "_stderr", []))
         raise GradeError(f"{self.chapter} [{self.firmware}]: {message}\n"
                          f"--- last serial lines (full log: {self.log_path}) ---\n"
                          f"{tail}\n--- qemu stderr ---\n{stderr}")
 
-    def expect(self, pattern, timeout=None):
-        """Wait until the transcript matches pattern (a regex); return the match."""
+    def mark(self):
+        """A position in the transcript: expect(..., since=mark) looks only after it."""
+        with self._lock:
+            return len(self._text)
+
+    def expect(self, pattern, timeout=None, since=0):
+        """Wait until the transcript (from position since) matches pattern
+        (a regex); return the match."""
         deadline = time.monotonic() + (timeout or self.timeout)
         regex = re.compile(pattern, re.MULTILINE)
         with self._lock:
             while True:
-                m = regex.search(self._text)
+                m = regex.search(self._text, since)
                 if m:
                     return m
                 left = deadline - time.monotonic()
@@ -149,7 +161,7 @@ class Machine:
                     break
                 if self.proc.poll() is not None:
                     self._lock.wait(0.2)   # let the reader drain the pipe
-                    if regex.search(self._text):
+                    if regex.search(self._text, since):
                         continue
                     self.fail(f"QEMU ended ({describe_status(self.proc.returncode)}) "
                               f"before {pattern!r} appeared")
@@ -159,6 +171,30 @@ class Machine:
     def send(self, text):
         self.proc.stdin.write(text.encode())
         self.proc.stdin.flush()
+
+    def command(self, line, expect, timeout=None):
+        """Type line and Enter at the prompt (as a terminal sends it: CR) and
+        wait for expect in what follows; return the match."""
+        since = self.mark()
+        self.send(line + "\r")
+        return self.expect(expect, timeout, since)
+
+    def hmp(self, command):
+        """Run a QEMU monitor command (the machine needs monitor=True); return its output."""
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(10)
+            s.connect(self.monitor_path)
+            reply = b""
+            while not reply.endswith(b"(qemu) "):
+                reply += s.recv(4096)
+            s.sendall(command.encode() + b"\n")
+            reply = b""
+            while not reply.endswith(b"(qemu) "):
+                reply += s.recv(4096)
+        text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", reply.decode(errors="replace"))
+        text = text.replace("\r", "")
+        lines = text.split("\n")[1:-1]     # drop the echoed command and the prompt
+        return "\n".join(lines)
 
     def wait_exit(self, timeout=None):
         try:

@@ -20,8 +20,16 @@ from harness import Machine, PASS_STATUS, describe_status  # noqa: E402
 
 # What the host runs for each kernel benchmark.
 HOST_REFERENCE = {
+    "int+iretq": "Linux getppid() system call",
     "frame_alloc+frame_free": "mm/frame_pool.c built for the host",
     "kmalloc+kfree(64)": "glibc malloc+free(64)",
+}
+
+# Host programs in tools/bench/ and the chapter sources each one links with;
+# a program is built only for chapters that have those sources.
+HOST_PROGRAMS = {
+    "host_trap.c": ["trap/vectors.S"],
+    "host_mm.c": ["mm/frame_pool.c"],
 }
 
 LINE = re.compile(r"^(bench|host) (\S+): (\d+) cycles/op", re.MULTILINE)
@@ -47,14 +55,19 @@ def kernel_figures(chapter, accel):
 
 
 def host_figures(chapter):
-    exe = TOP / "tests" / "out" / "bench" / "host_mm"
-    exe.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror",
-                    "-iquote", str(TOP / chapter / "include"), "-o", str(exe),
-                    str(TOP / "tools" / "bench" / "host_mm.c"),
-                    str(TOP / chapter / "mm" / "frame_pool.c")], check=True)
-    out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
-    return {name: int(n) for kind, name, n in LINE.findall(out)}
+    figures = {}
+    for program, needs in HOST_PROGRAMS.items():
+        if not all((TOP / chapter / n).exists() for n in needs):
+            continue
+        exe = TOP / "tests" / "out" / "bench" / Path(program).stem
+        exe.parent.mkdir(parents=True, exist_ok=True)
+        sources = [str(TOP / chapter / n) for n in needs if n.endswith(".c")]
+        subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror",
+                        "-iquote", str(TOP / chapter / "include"), "-o", str(exe),
+                        str(TOP / "tools" / "bench" / program), *sources], check=True)
+        out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
+        figures.update({name: int(n) for kind, name, n in LINE.findall(out)})
+    return figures
 
 
 def kvm_wanted():

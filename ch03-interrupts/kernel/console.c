@@ -1,0 +1,115 @@
+/*
+ * console.c: the kernel's terminal.
+ *
+ * Output goes to the serial port and, when GRUB gave us a text screen, to
+ * VGA; both understand the same VT100 subset, so the line editor's echo
+ * works on either. Input arrives as keys from interrupt handlers (the
+ * serial port through lib/vt100.c, the PS/2 keyboard through its scancode
+ * table) and waits in a small queue until console_readline takes it.
+ */
+#include <stddef.h>
+
+#include "console.h"
+#include "line_edit.h"
+#include "serial.h"
+#include "string.h"
+#include "vga.h"
+#include "x86.h"
+
+/*
+ * Keys typed but not yet read. A power of two, so the free-running head and
+ * tail counters stay consistent when they wrap around. 64 keys is far more
+ * than anyone types ahead of a prompt; a longer paste loses its end.
+ */
+#define KEY_QUEUE_SIZE 64
+
+/*
+ * The queue has one producer (console_key, in an interrupt handler, so with
+ * interrupts off) and one consumer (console_readline, which looks at it only
+ * with interrupts off). ch03 runs on one CPU with no threads, so turning
+ * interrupts off is all the locking needed: neither side can run while the
+ * other is in the middle of an update. The "memory" clobbers of
+ * irq_disable/irq_enable make the compiler re-read head and tail each time.
+ */
+static int key_queue[KEY_QUEUE_SIZE];
+static unsigned key_head;       /* keys taken out so far */
+static unsigned key_tail;       /* keys put in so far */
+
+/* One editor for the whole kernel, so the history lasts across prompts. */
+static struct line_editor editor;
+
+void console_putc(char c)
+{
+    serial_putc(c);
+    if (vga_present())
+        vga_putc(c);
+}
+
+void console_write(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        console_putc(s[i]);
+}
+
+void console_key(int key)
+{
+    if (key_tail - key_head == KEY_QUEUE_SIZE)
+        return;
+    key_queue[key_tail % KEY_QUEUE_SIZE] = key;
+    key_tail++;
+}
+
+/* Take the next key, sleeping until an interrupt queues one. */
+static int console_wait_key(void)
+{
+    for (;;) {
+        irq_disable();
+        if (key_head != key_tail) {
+            int key = key_queue[key_head % KEY_QUEUE_SIZE];
+            key_head++;
+            irq_enable();
+            return key;
+        }
+        /* Interrupts stay off until the hlt, so a key that arrives after
+         * the check above still wakes us (see irq_enable_and_halt). */
+        irq_enable_and_halt();
+    }
+}
+
+/* The line editor's output callback. */
+static void console_emit(const char *s, size_t n, void *ctx)
+{
+    (void)ctx;
+    console_write(s, n);
+}
+
+/* Copy the finished line into buf, cut to size - 1 characters, and return
+ * its length; a zero-sized buf has no room even for the NUL. */
+static int copy_line(char *buf, size_t size)
+{
+    size_t n = line_edit_length(&editor);
+
+    if (size == 0)
+        return 0;
+    if (n > size - 1)
+        n = size - 1;
+    memcpy(buf, line_edit_text(&editor), n);
+    buf[n] = '\0';
+    return (int)n;
+}
+
+int console_readline(const char *prompt, char *buf, size_t size)
+{
+    console_write(prompt, strlen(prompt));
+    line_edit_start(&editor);
+    for (;;) {
+        switch (line_edit_key(&editor, console_wait_key(), console_emit, NULL)) {
+        case LINE_CANCELLED:
+            return -1;
+        case LINE_DONE:
+            return copy_line(buf, size);
+        case LINE_EDITING:
+            break;
+        }
+    }
+}

@@ -1,0 +1,185 @@
+"""ch03-interrupts: a person at the console. The grader types into the
+serial port and presses keys on the PS/2 keyboard (QEMU's sendkey), and
+checks what the shell answers, on the serial line and on the VGA screen."""
+import re
+import time
+
+import pytest
+
+from harness import (FAIL_STATUS, PASS_STATUS, Machine, chapter_kernel, free_port,
+                     grade, run_gdb)
+
+PROMPT = r"cubos> "
+ESC = "\x1b"
+LEFT, RIGHT, UP, DOWN = ESC + "[D", ESC + "[C", ESC + "[A", ESC + "[B"
+HOME, END = ESC + "[H", ESC + "[F"
+
+BOOT = [r"^cubos ch03-interrupts: hello from 64-bit long mode$",
+        r"^paging: kernel image W\^X",
+        r"^ioapic: \d+ pins at 0xfec00000, interrupts from GSI 0$",
+        r"^timer: local APIC timer at \d+ kHz \(measured against the PIT\), 100 Hz tick$",
+        r"^cubos shell: type 'help' for the commands$"]
+
+
+def shell(chapter, name, **kw):
+    m = Machine(chapter, name, **kw).start()
+    m.expect(PROMPT)
+    return m
+
+
+def halt(m, must=()):
+    m.send("halt\r")
+    return grade(m, must=BOOT + list(must), must_not=[r"^EXCEPTION"])
+
+
+def test_bios_boot_to_the_shell_and_halt(chapter):
+    m = shell(chapter, "bios-halt")
+    halt(m, must=[r"^console: on the VGA text screen too$", r"^cubos: done, leaving QEMU$"])
+
+
+def test_uefi_boot_to_the_shell_and_halt(chapter):
+    m = shell(chapter, "uefi-halt", firmware="uefi")
+    halt(m)
+
+
+def test_memory_self_tests_still_pass(chapter):
+    m = shell(chapter, "selftest", options="exit=qemu selftest")
+    halt(m, must=[r"^selftest: all passed$"])
+
+
+def test_commands_answer(chapter):
+    m = shell(chapter, "commands")
+    m.command("help", r"halt +stop the kernel")
+    m.command("echo hello   world", r"\nhello world\n")
+    m.command("uptime", r"\nup \d+\.\d{3} s \(\d+ ticks at 100 Hz\)\n")
+    m.command("mem", r"\nframes: \d+ free \(\d+ MiB\), \d+ in use\nheap: ")
+    m.command("frobnicate now", r"\nshell: unknown command 'frobnicate'; type 'help' for the list\n")
+    m.command(" ".join(["w"] * 20), r"\nshell: too many words \(at most 16\)\n")
+    m.command("fault", r"\nusage: fault divide\|breakpoint\|opcode\|gp\|pagefault\|wx\|nx\|stack\n")
+    halt(m)
+
+
+def test_line_editing_over_serial(chapter):
+    m = shell(chapter, "line-editing")
+    m.command("echo wrld" + LEFT * 3 + "o", r"\nworld\n")            # insert mid-line
+    m.command("cho hi" + HOME + "e" + END + "!", r"\nhi!\n")         # Home, End
+    m.command("echo abcdX\x7f", r"\nabcd\n")                          # Backspace
+    m.command("echo xyz" + LEFT * 3 + ESC + "[3~", r"\nyz\n")        # Delete at the cursor
+    m.command("echo junk\x15echo kept", r"\nkept\n")                  # Ctrl-U clears
+    since = m.mark()
+    m.send("echo dropped\x03")                                        # Ctrl-C drops
+    m.expect(r"\^C\n" + PROMPT, since=since)
+    m.command("echo one", r"\none\n")
+    since = m.mark()
+    m.send(UP + "\r")                                                 # history
+    m.expect(r"\none\n", since=since)
+    m.command("echo two", r"\ntwo\n")
+    since = m.mark()
+    m.send(UP + UP + DOWN + "\r")                                     # up twice, down once
+    m.expect(r"\ntwo\n", since=since)
+    text = halt(m)
+    assert not re.search(r"^dropped$", text, re.MULTILINE)
+    assert not re.search(r"^junk", text, re.MULTILINE)
+
+
+def screen_text(m):
+    """The VGA text screen as lines, read from guest memory through the QEMU monitor."""
+    out = m.hmp("xp /2000hx 0xb8000")
+    cells = [int(v, 16) for line in out.splitlines() for v in re.findall(r"0x([0-9a-f]{4})", line.split(":", 1)[1])]
+    chars = "".join(chr(c & 0xFF) for c in cells[:2000])
+    return [chars[i:i + 80].rstrip() for i in range(0, 2000, 80)]
+
+
+def test_keyboard_reaches_the_shell_and_the_screen(chapter):
+    m = shell(chapter, "keyboard", monitor=True)
+    since = m.mark()
+    # "echo Hxi", Left Left, Delete (the x), End, "!"
+    for key in ["e", "c", "h", "o", "spc", "shift-h", "x", "i", "left", "left", "delete",
+                "end", "shift-1", "ret"]:
+        m.hmp(f"sendkey {key}")
+    m.expect(r"\nHi!\n", since=since)
+    screen = screen_text(m)
+    assert "cubos> echo Hi!" in screen, "\n".join(screen)
+    assert "Hi!" in screen, "\n".join(screen)
+    since = m.mark()
+    for key in ["up", "ret"]:                         # history from the keyboard too
+        m.hmp(f"sendkey {key}")
+    m.expect(r"\nHi!\n", since=since)
+    for key in ["ctrl-c"]:
+        m.hmp(f"sendkey {key}")
+    m.expect(r"\^C\n" + PROMPT, since=since)
+    halt(m)
+
+
+FAULTS = {
+    "divide": [r"EXCEPTION #DE divide error \(vector 0, error code 0x0\)"],
+    "breakpoint": [r"EXCEPTION #BP breakpoint \(vector 3,", r"\nfault: back from the breakpoint\n"],
+    "opcode": [r"EXCEPTION #UD invalid opcode \(vector 6,"],
+    "gp": [r"EXCEPTION #GP general protection \(vector 13,"],
+    "pagefault": [r"EXCEPTION #PF page fault \(vector 14, error code 0x0\)",
+                  r"page fault: read from address 0xdead0000: the page is not mapped, in kernel mode"],
+    "wx": [r"EXCEPTION #PF page fault \(vector 14, error code 0x3\)",
+           r"page fault: write to address 0xffffffff80[0-9a-f]+: protection violation "
+           r"\(the page is mapped, read-only\), in kernel mode"],
+    "nx": [r"EXCEPTION #PF page fault \(vector 14, error code 0x11\)",
+           r"page fault: instruction fetch at address 0xffffffff80[0-9a-f]+: protection violation "
+           r"\(the page is mapped, not executable\)"],
+    "stack": [r"EXCEPTION #DF double fault \(vector 8, error code 0x0\)",
+              r"kernel stack overflow: the stack ran into its guard page at 0xffffffff80[0-9a-f]+",
+              r"#\d+ 0x[0-9a-f]+ overflow_stack\+0x[0-9a-f]+"],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(FAULTS))
+def test_fault_is_reported_and_the_shell_goes_on(chapter, kind):
+    m = shell(chapter, f"fault-{kind}")
+    since = m.mark()
+    m.send(f"fault {kind}\r")
+    for pattern in FAULTS[kind]:
+        m.expect(pattern, since=since)
+    if kind != "breakpoint":
+        m.expect(r"\n  rax [0-9a-f]{16}  rbx", since=since)
+        m.expect(r"\nbacktrace:\n  #0 0x[0-9a-f]+ (\w+\+0x[0-9a-f]+|\(not in the kernel's code\))\n",
+                 since=since)
+        m.expect(r"#\d+ 0x[0-9a-f]+ run_recoverable\+0x[0-9a-f]+\n", since=since)
+        m.expect(r"\nrecovered: the faulting command was stopped, the kernel goes on\n", since=since)
+    m.expect(PROMPT, since=since)
+    m.command("echo still alive", r"\nstill alive\n")
+    m.send("halt\r")
+    assert m.wait_exit() == PASS_STATUS
+
+
+def test_timer_agrees_with_the_host_clock(chapter):
+    m = shell(chapter, "timer")
+
+    def uptime():
+        match = m.command("uptime", r"\nup (\d+\.\d{3}) s")
+        return float(match.group(1)), time.monotonic()
+
+    k1, h1 = uptime()
+    time.sleep(6)
+    k2, h2 = uptime()
+    ratio = (k2 - k1) / (h2 - h1)
+    assert 0.98 <= ratio <= 1.02, f"kernel {k2 - k1:.3f} s vs host {h2 - h1:.3f} s"
+    halt(m)
+
+
+def test_reboot_resets_the_machine(chapter):
+    m = shell(chapter, "reboot")
+    m.command("reboot", r"\nrebooting\n")
+    assert m.wait_exit() == 0     # a reset, which -no-reboot turns into QEMU's exit
+    m.stop()
+
+
+def test_exception_outside_a_command_panics(chapter):
+    """Only a shell command runs under a recovery point: elsewhere a fault is
+    fatal. Jump to an unmapped address (from gdb) before the shell starts:
+    the report comes out, then a panic, and the run fails."""
+    port = free_port()
+    with Machine(chapter, "unrecoverable", gdb_port=port) as m:
+        out = run_gdb(chapter_kernel(chapter), port,
+                      ["hbreak shell_run", "continue", "set $pc = 0xdead0000", "detach"])
+        assert "Breakpoint 1, shell_run" in out, out
+        m.expect(r"page fault: instruction fetch at address 0xdead0000: the page is not mapped")
+        m.expect(r"^PANIC at trap/exception\.c:\d+: unhandled #PF page fault$")
+        assert m.wait_exit() == FAIL_STATUS
