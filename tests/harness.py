@@ -7,6 +7,7 @@ kernel itself reports success with PASS_STATUS; a plain exit 0 (what a
 triple fault gives under -no-reboot), a failure code or a timeout are
 failures, each with a message that says which.
 """
+import importlib.util
 import os
 import re
 import socket
@@ -247,3 +248,40 @@ def run_gdb(kernel, port, commands, timeout=60):
         args += ["-ex", c]
     done = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
     return done.stdout + done.stderr
+
+
+def chapter_tests(chapter, filename, namespace, skip=()):
+    """Run an earlier chapter's tests in this chapter too: copy the test
+    functions of tests/<chapter>/<filename> into namespace (a test module's
+    globals()), except those named in skip, which the later chapter
+    replaces. The chapter fixture then names the chapter of the importing
+    module, so the tests boot the later kernel."""
+    path = TOP / "tests" / chapter / filename
+    spec = importlib.util.spec_from_file_location(f"{chapter}.{path.stem}".replace("-", "_"), path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for name, value in vars(module).items():
+        if name.startswith("test_") and name not in skip:
+            namespace[name] = value
+    return module
+
+
+UNIT_CFLAGS = ["-std=gnu11", "-g", "-O1", "-Wall", "-Wextra", "-Werror",
+               "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+               "-fno-omit-frame-pointer"]
+
+
+def run_unit_test(chapter, test, sources):
+    """Build tests/<test> (a C file) with the chapter's own copies of
+    sources, under ASan and UBSan, run it, and fail with its output if it
+    fails: the code tested is the code the kernel runs."""
+    src = TOP / chapter
+    exe = OUT / chapter / "unit" / Path(test).stem
+    exe.parent.mkdir(parents=True, exist_ok=True)
+    build = subprocess.run(["gcc", *UNIT_CFLAGS, "-iquote", str(src / "include"), "-o", str(exe),
+                            *[str(src / s) for s in sources], str(TOP / "tests" / test)],
+                           capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120)
+    print(run.stdout)
+    assert run.returncode == 0, run.stdout + run.stderr

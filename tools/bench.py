@@ -18,11 +18,14 @@ TOP = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TOP / "tests"))
 from harness import Machine, PASS_STATUS, describe_status  # noqa: E402
 
-# What the host runs for each kernel benchmark.
+# For each kernel benchmark: the host figure it is set beside, and what that is.
 HOST_REFERENCE = {
-    "int+iretq": "Linux getppid() system call",
-    "frame_alloc+frame_free": "mm/frame_pool.c built for the host",
-    "kmalloc+kfree(64)": "glibc malloc+free(64)",
+    "int+iretq": ("int+iretq", "Linux getppid() system call"),
+    "frame_alloc+frame_free": ("frame_alloc+frame_free", "mm/frame_pool.c built for the host"),
+    "kmalloc+kfree(64)": ("kmalloc+kfree(64)", "glibc malloc+free(64)"),
+    "yield": ("yield", "pthreads sched_yield ping-pong, one CPU"),
+    "handoff": ("futex", "pthreads futex handoff, one CPU"),
+    "create+join": ("create+join", "pthread_create+pthread_join"),
 }
 
 # Host programs in tools/bench/ and the chapter sources each one links with;
@@ -30,9 +33,20 @@ HOST_REFERENCE = {
 HOST_PROGRAMS = {
     "host_trap.c": ["trap/vectors.S"],
     "host_mm.c": ["mm/frame_pool.c"],
+    "host_threads.c": ["sched/switch.S"],
 }
 
 LINE = re.compile(r"^(bench|host) (\S+): (\d+) cycles/op", re.MULTILINE)
+NS = re.compile(r"^(?:bench (\S+): \d+ cycles/op, (\d+) ns/op|ns (\S+): (\d+))", re.MULTILINE)
+
+
+def parse(text, kind):
+    """{name: (cycles, ns or None)} from the lines of one kind (bench or host)."""
+    ns = {}
+    for m in NS.finditer(text):
+        name, value = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        ns[name] = int(value)
+    return {name: (int(n), ns.get(name)) for k, name, n in LINE.findall(text) if k == kind}
 
 
 def kernel_figures(chapter, accel):
@@ -51,7 +65,7 @@ def kernel_figures(chapter, accel):
             return {}, f"no result in {timeout} s"
     if status != PASS_STATUS:
         return {}, describe_status(status)
-    return {name: int(n) for kind, name, n in LINE.findall(m.transcript) if kind == "bench"}, ""
+    return parse(m.transcript, "bench"), ""
 
 
 def host_figures(chapter):
@@ -66,7 +80,7 @@ def host_figures(chapter):
                         "-iquote", str(TOP / chapter / "include"), "-o", str(exe),
                         str(TOP / "tools" / "bench" / program), *sources], check=True)
         out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
-        figures.update({name: int(n) for kind, name, n in LINE.findall(out)})
+        figures.update(parse(out, "host"))
     return figures
 
 
@@ -89,25 +103,39 @@ def main():
     if not tcg:
         sys.exit(f"bench: the kernel gave no figures under TCG: {tcg_note}")
 
-    print(f"\ncubos {chapter}: cycles per operation (TSC), lower is better")
+    print(f"\ncubos {chapter}: time per operation, lower is better (cycles from the TSC; ns where measured)")
     print(f"KVM: {kvm_note or 'ok'}\n")
     header = ("operation", "cubos TCG", "cubos KVM", "host reference", "host",
               "TCG/host", "KVM/host")
     rows = [header]
-    for name, cycles in tcg.items():
-        h = host.get(name)
+
+    def show(fig):
+        if fig is None:
+            return "-"
+        cycles, ns = fig
+        return f"{cycles} cyc" + (f" / {ns} ns" if ns is not None else "")
+
+    def ratio(a, b):
+        # Compare nanoseconds when both sides have them (the TSCs may differ), else cycles.
+        if a is None or b is None:
+            return "-"
+        if a[1] is not None and b[1]:
+            return f"{a[1] / b[1]:.1f}x"
+        return f"{a[0] / b[0]:.1f}x" if b[0] else "-"
+
+    for name, fig in tcg.items():
+        host_name, description = HOST_REFERENCE.get(name, (name, "-"))
+        h = host.get(host_name)
         k = kvm.get(name)
-        rows.append((name, str(cycles), str(k) if k is not None else "-",
-                     HOST_REFERENCE.get(name, "-"), str(h) if h else "-",
-                     f"{cycles / h:.1f}x" if h else "-",
-                     f"{k / h:.1f}x" if h and k is not None else "-"))
+        rows.append((name, show(fig), show(k), description, show(h), ratio(fig, h), ratio(k, h)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for i, r in enumerate(rows):
         print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
         if i == 0:
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     print("\nOnly the KVM column runs the kernel's code at native speed; under TCG every guest"
-          "\ninstruction is translated, so TCG/host measures QEMU as much as cubos.")
+          "\ninstruction is translated, so TCG/host measures QEMU as much as cubos. The host"
+          "\nreference is Linux in this machine's VM, itself virtualised.")
 
 
 if __name__ == "__main__":

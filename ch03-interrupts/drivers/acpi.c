@@ -73,7 +73,8 @@ static const uint8_t *find_madt(const struct boot_info *bi, const char **why)
         *why = "no valid ACPI RSDP from the boot loader";
         return NULL;
     }
-    bool xsdt = rsdp[15] >= 2 && bi->acpi_rsdp_size >= RSDP_V2_SIZE && u64_at(rsdp + 24) != 0;
+    bool xsdt = rsdp[15] >= 2 && bi->acpi_rsdp_size >= RSDP_V2_SIZE && u64_at(rsdp + 24) != 0 &&
+                checksum_ok(rsdp, RSDP_V2_SIZE);     /* ACPI 2.0 added a checksum over all 36 bytes */
     const uint8_t *root = table_at(xsdt ? u64_at(rsdp + 24) : u32_at(rsdp + 16));
     if (root == NULL) {
         *why = "the ACPI root table is missing or corrupt";

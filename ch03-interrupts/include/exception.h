@@ -27,8 +27,9 @@
 /*
  * Print what went wrong: the exception's name, error code (decoded for a
  * page fault), the registers, CR2 and a symbolized backtrace. Then: a
- * breakpoint returns to the code after INT3; any exception while a
- * recovery point is armed (recover.h) resumes there; anything else panics.
+ * breakpoint returns to the code after INT3; any other exception while a
+ * recovery point is armed (recover.h) resumes there, unless it happened in
+ * an interrupt handler; anything else panics.
  */
 void exception_report(struct trap_frame *tf);
 

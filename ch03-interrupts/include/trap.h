@@ -10,6 +10,7 @@
 #ifndef CUBOS_TRAP_H
 #define CUBOS_TRAP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define VEC_EXCEPTIONS 32       /* vectors below are CPU exceptions */
@@ -37,6 +38,10 @@ void trap_init(void);
 
 /* Call h for vector; replaces any handler there. */
 void trap_set_handler(uint8_t vector, trap_handler h);
+
+/* True while a device interrupt's handler runs (an exception then belongs
+ * to the handler, not to the interrupted code). */
+bool trap_in_interrupt(void);
 
 /* Called from trap/vectors.S for every interrupt and exception. */
 void trap_dispatch(struct trap_frame *tf);

@@ -34,17 +34,7 @@ struct command {
     void (*run)(int argc, char **argv);
 };
 
-static const struct command commands[];
-
-static void cmd_help(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    for (const struct command *c = commands; c->name; c++)
-        kprintf("  %-24s %s\n", c->usage, c->help);
-    kprintf("Keys: Left/Right, Home/End (Ctrl-A/Ctrl-E), Up/Down history, "
-            "Ctrl-U clears the line, Ctrl-C drops it.\n");
-}
+static void cmd_help(int argc, char **argv);
 
 static void cmd_echo(int argc, char **argv)
 {
@@ -155,6 +145,16 @@ static const struct command commands[] = {
     { "halt", "halt", "stop the kernel", cmd_halt },
     { NULL, NULL, NULL, NULL },
 };
+
+static void cmd_help(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    for (const struct command *c = commands; c->name; c++)
+        kprintf("  %-24s %s\n", c->usage, c->help);
+    kprintf("Keys: Left/Right, Home/End (Ctrl-A/Ctrl-E), Up/Down history, "
+            "Ctrl-U clears the line, Ctrl-C drops it.\n");
+}
 
 /* Split line in place at spaces; returns the number of words (at most max). */
 static int split_words(char *line, char **argv, int max)

@@ -44,7 +44,7 @@ static void pit_wait_ms(unsigned ms)
     outb(PIT_COMMAND, PIT_CH2_ONESHOT_LOHI);
     outb(PIT_CHANNEL2, count & 0xFF);
     outb(PIT_CHANNEL2, count >> 8);
-    outb(PORT_B, inb(PORT_B) | PORT_B_GATE2);     /* a rising gate starts the count */
+    outb(PORT_B, inb(PORT_B) | PORT_B_GATE2);     /* gate high: the counter runs */
     while (!(inb(PORT_B) & PORT_B_OUT2))
         ;
 }

@@ -132,7 +132,7 @@ void exception_report(struct trap_frame *tf)
         kprintf("breakpoint: continuing after int3\n");
         return;                 /* a trap: RIP already points past INT3 */
     }
-    if (armed != NULL) {
+    if (armed != NULL && !trap_in_interrupt()) {
         struct recover_point *p = armed;
         armed = NULL;
         kprintf("recovered: the faulting command was stopped, the kernel goes on\n");

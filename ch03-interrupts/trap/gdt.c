@@ -10,7 +10,7 @@
  * stack that is known to be good.
  *
  * boot/entry.S's GDT is in .rodata, read-only since ch02; LTR writes the
- * "busy" bit into the TSS descriptor, so this GDT lives in .data.
+ * "busy" bit into the TSS descriptor, so this GDT is a writable static.
  */
 #include <stdint.h>
 

@@ -6,6 +6,7 @@
  * the registered handler: the exception reporter for vectors 0-31 unless
  * something else asked for one, a driver's handler for device vectors.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,7 @@ extern char trap_stubs[];
 
 static struct idt_gate idt[NVECTORS];
 static trap_handler handlers[NVECTORS];
+static unsigned interrupt_depth;    /* device interrupt handlers running now */
 
 static void set_gate(int vector, uint64_t entry, uint8_t ist)
 {
@@ -68,15 +70,25 @@ void trap_set_handler(uint8_t vector, trap_handler h)
     handlers[vector] = h;
 }
 
+bool trap_in_interrupt(void)
+{
+    return interrupt_depth > 0;
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
     trap_handler h = handlers[tf->vector];
+    bool device = tf->vector >= VEC_EXCEPTIONS;
+    if (device)
+        interrupt_depth++;
     if (h != NULL)
         h(tf);
     else if (tf->vector < VEC_EXCEPTIONS)
         exception_report(tf);
     else if (tf->vector != VEC_SPURIOUS)
         kprintf("trap: unexpected interrupt on vector %llu\n", (unsigned long long)tf->vector);
+    if (device)
+        interrupt_depth--;
 
     /* A device interrupt stays "in service" at the local APIC until EOI;
      * spurious interrupts are never in service (SDM vol 3A, 11.9). */

@@ -5,14 +5,9 @@ source file(s) it exercises, so the code tested is the code the kernel runs.
 A test written for an earlier chapter runs again here against this
 chapter's copy, for as long as that code is unchanged.
 """
-import subprocess
-from pathlib import Path
-
 import pytest
 
-from harness import OUT, TOP
-
-TESTS = Path(__file__).resolve().parent.parent
+from harness import run_unit_test
 
 # test file (under tests/) -> the chapter sources it links against
 UNITS = {
@@ -27,21 +22,7 @@ UNITS = {
     "ch03-interrupts/unit/test_vga.c": ["lib/vga_screen.c", "lib/string.c"],
 }
 
-CFLAGS = ["-std=gnu11", "-g", "-O1", "-Wall", "-Wextra", "-Werror",
-          "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-          "-fno-omit-frame-pointer"]
-
 
 @pytest.mark.parametrize("test", sorted(UNITS))
 def test_host_unit(chapter, test):
-    src = TOP / chapter
-    exe = OUT / chapter / "unit" / Path(test).stem
-    exe.parent.mkdir(parents=True, exist_ok=True)
-    sources = [str(src / s) for s in UNITS[test]]
-    build = subprocess.run(["gcc", *CFLAGS, "-iquote", str(src / "include"),
-                            "-o", str(exe), *sources, str(TESTS / test)],
-                           capture_output=True, text=True)
-    assert build.returncode == 0, build.stderr
-    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120)
-    print(run.stdout)
-    assert run.returncode == 0, run.stdout + run.stderr
+    run_unit_test(chapter, test, UNITS[test])

@@ -1,0 +1,85 @@
+/*
+ * lapic.c: the local APIC, one per CPU (Intel SDM vol 3A, chapter 11).
+ *
+ * It accepts interrupts for its CPU (from the IO APIC, from other CPUs,
+ * from its own timer) and must be told when one has been handled (EOI).
+ * Its registers are 32-bit memory-mapped words at the address in the
+ * IA32_APIC_BASE MSR, reached through the direct map.
+ */
+#include <stdint.h>
+
+#include "lapic.h"
+#include "memlayout.h"
+#include "trap.h"
+#include "x86.h"
+
+#define MSR_APIC_BASE 0x1B
+#define APIC_BASE_ENABLE (1 << 11)
+#define APIC_BASE_ADDR_MASK 0xFFFFFFFFFF000ull
+
+/* Register offsets (SDM vol 3A, table 11-1). */
+#define LAPIC_ID 0x020
+#define LAPIC_EOI 0x0B0
+#define LAPIC_SVR 0x0F0             /* spurious interrupt vector register */
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_TIMER_INITIAL 0x380
+#define LAPIC_TIMER_CURRENT 0x390
+#define LAPIC_TIMER_DIVIDE 0x3E0
+
+#define SVR_ENABLE (1 << 8)
+#define LVT_MASKED (1 << 16)
+#define LVT_TIMER_PERIODIC (1 << 17)
+#define TIMER_DIVIDE_BY_16 0x3      /* SDM vol 3A, figure 11-10 */
+#define TIMER_COUNT_MAX 0xFFFFFFFFu
+
+static volatile uint32_t *regs;
+
+static uint32_t lapic_read(uint32_t reg)
+{
+    return regs[reg / 4];
+}
+
+static void lapic_write(uint32_t reg, uint32_t value)
+{
+    regs[reg / 4] = value;
+}
+
+void lapic_init(void)
+{
+    uint64_t base = rdmsr(MSR_APIC_BASE);
+    wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
+    regs = phys_to_virt(base & APIC_BASE_ADDR_MASK);
+    lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
+    lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+}
+
+uint8_t lapic_id(void)
+{
+    return lapic_read(LAPIC_ID) >> 24;
+}
+
+void lapic_eoi(void)
+{
+    lapic_write(LAPIC_EOI, 0);
+}
+
+void lapic_timer_count_start(void)
+{
+    lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_16);
+    lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);       /* one-shot, no interrupt */
+    lapic_write(LAPIC_TIMER_INITIAL, TIMER_COUNT_MAX);
+}
+
+uint32_t lapic_timer_count_elapsed(void)
+{
+    uint32_t left = lapic_read(LAPIC_TIMER_CURRENT);
+    lapic_write(LAPIC_TIMER_INITIAL, 0);            /* stop it */
+    return TIMER_COUNT_MAX - left;
+}
+
+void lapic_timer_periodic(uint8_t vector, uint32_t period)
+{
+    lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_16);
+    lapic_write(LAPIC_LVT_TIMER, LVT_TIMER_PERIODIC | vector);
+    lapic_write(LAPIC_TIMER_INITIAL, period);
+}

@@ -1,0 +1,34 @@
+/*
+ * acpi.h: what the firmware's ACPI tables say about interrupt controllers.
+ *
+ * Only the MADT (signature "APIC", ACPI spec 6.5, section 5.2.12) is read:
+ * where the IO APIC is, and how ISA interrupt lines map onto its pins.
+ */
+#ifndef CUBOS_ACPI_H
+#define CUBOS_ACPI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "multiboot2.h"
+
+#define ISA_IRQS 16
+
+struct isa_route {
+    uint32_t gsi;               /* global system interrupt: IO APIC pin + gsi_base */
+    bool active_low;
+    bool level_triggered;
+};
+
+struct madt_info {
+    uint64_t ioapic_addr;
+    uint32_t ioapic_gsi_base;
+    struct isa_route isa[ISA_IRQS];     /* identity, edge, active high unless overridden */
+};
+
+/* Find the MADT through the RSDP GRUB passed. Returns false, with *why set,
+ * if there is none or it fails its checks; *info then holds the PC defaults
+ * (IO APIC at 0xFEC00000, ISA IRQ n on pin n). */
+bool acpi_read_madt(const struct boot_info *bi, struct madt_info *info, const char **why);
+
+#endif

@@ -1,0 +1,17 @@
+/* gdt.h: the kernel's GDT and TSS (trap/gdt.c). */
+#ifndef CUBOS_GDT_H
+#define CUBOS_GDT_H
+
+#include <stdint.h>
+
+#define IST_COUNT 2
+#define IST_DOUBLE_FAULT 1      /* IST1: double fault, so a stack overflow can be reported */
+#define IST_NMI 2               /* IST2: NMI, which can arrive at any instruction */
+
+/* Install the GDT with a TSS whose IST entries point at their own stacks. */
+void gdt_init(void);
+
+/* The top of IST stack ist (1-based, as in the IDT). */
+uint64_t gdt_ist_stack_top(int ist);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * thread.h: kernel threads and the scheduler.
+ *
+ * A thread is a stack and the registers saved on it. The scheduler runs
+ * ready threads round-robin: each gets SCHED_SLICE_TICKS timer ticks, then
+ * the timer interrupt preempts it; a thread that blocks, sleeps, yields or
+ * exits gives the CPU up earlier. With nothing ready, the CPU's idle thread
+ * halts until the next interrupt.
+ */
+#ifndef CUBOS_THREAD_H
+#define CUBOS_THREAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "recover.h"
+#include "wait.h"
+
+#define THREAD_NAME_SIZE 16
+#define SCHED_SLICE_TICKS 2     /* 20 ms at 100 Hz */
+
+enum thread_state {
+    THREAD_READY,               /* in the run queue */
+    THREAD_RUNNING,
+    THREAD_BLOCKED,             /* in a wait queue */
+    THREAD_SLEEPING,            /* in the sleep list until wake_tick */
+    THREAD_ZOMBIE,              /* exited, waiting for thread_join */
+};
+
+struct thread {
+    uint64_t saved_rsp;         /* where context_switch left its registers */
+    int id;
+    char name[THREAD_NAME_SIZE];
+    enum thread_state state;
+    void (*entry)(void *arg);
+    void *arg;
+    int stack_slot;             /* -1 for the boot thread, which keeps the boot stack */
+    uint64_t cpu_ticks;         /* timer ticks spent running */
+    uint64_t wake_tick;         /* when SLEEPING */
+    bool killed;                /* stopped by a fault rather than by thread_exit */
+    struct recover_point *recover;  /* armed recovery point (recover.h), or NULL */
+    struct thread *next;        /* run queue, wait queue or sleep list */
+    struct thread *all_next;    /* every live thread, for ps */
+    struct wait_queue joiners;  /* who waits in thread_join */
+};
+
+/* Turn the code running now (kmain, on the boot stack) into thread "idle"
+ * of this CPU. Needs cpu_init_boot and the heap. */
+void sched_init(void);
+
+/* A new thread that will run entry(arg), ready at once; NULL (and nothing
+ * allocated) if there is no memory or no free stack. Must be joined. */
+struct thread *thread_create(const char *name, void (*entry)(void *arg), void *arg);
+
+/* End the calling thread. */
+__attribute__((noreturn)) void thread_exit(void);
+
+/* Wait for t to exit, then free it. */
+void thread_join(struct thread *t);
+
+/* Let the next ready thread run; the caller goes to the back of the queue. */
+void thread_yield(void);
+
+/* Sleep at least ms milliseconds (rounded up to whole timer ticks). */
+void thread_sleep_ms(uint64_t ms);
+
+struct thread *thread_current(void);
+
+/* Called by the timer interrupt on every tick: time accounting, waking
+ * sleepers, and the end of the running thread's slice. */
+void sched_tick(uint64_t now);
+
+/* Called at the end of every device interrupt: switch if a tick or a
+ * wakeup asked for it. */
+void sched_preempt(void);
+
+/* Called by the exception reporter: stop the current thread for good. */
+__attribute__((noreturn)) void thread_kill_current(void);
+
+/* If addr is in the guard page of a thread stack, that thread's name. */
+const char *thread_stack_guard_owner(uint64_t addr);
+
+/* Print one line per thread: id, name, state, CPU time. */
+void sched_print_threads(void);
+
+#endif

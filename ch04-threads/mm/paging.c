@@ -1,0 +1,201 @@
+/*
+ * paging.c: build, change and read 4-level page tables.
+ *
+ * A virtual address picks one entry at each level (SDM vol 3A, figure 4-8):
+ *
+ *   bits 47..39  PML4 index    each level is a 4 KiB table of 512 entries
+ *   bits 38..30  PDPT index
+ *   bits 29..21  PD index      a PD entry with PTE_HUGE maps 2 MiB itself
+ *   bits 20..12  PT index
+ *   bits 11..0   offset in the 4 KiB page
+ *
+ * Tables are frames from frame_alloc, reached through the direct map.
+ * Entries of the upper levels allow writing and executing; the leaf decides,
+ * since the CPU applies the strictest bits along the walk.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errno.h"
+#include "frame.h"
+#include "memlayout.h"
+#include "paging.h"
+#include "string.h"
+#include "x86.h"
+
+#define LEVELS 4
+#define ENTRIES 512
+#define LEVEL_PT 0
+#define LEVEL_PD 1
+#define TABLE_FLAGS (PTE_PRESENT | PTE_WRITABLE)
+
+typedef uint64_t pte_t;
+
+static unsigned index_at(uintptr_t va, int level)
+{
+    return (va >> (12 + 9 * level)) & (ENTRIES - 1);
+}
+
+/* Bits 63..47 must all equal bit 47 (SDM vol 1, 3.3.7.1). */
+static bool is_canonical(uintptr_t va)
+{
+    return (uintptr_t)((intptr_t)(va << 16) >> 16) == va;
+}
+
+static pte_t *table_at(paddr_t phys)
+{
+    return phys_to_virt(phys);
+}
+
+/*
+ * The entry for va at level stop (LEVEL_PT or LEVEL_PD), creating missing
+ * tables if create. NULL if a table is missing (or could not be made), or
+ * a huge page sits above stop; *err says which.
+ */
+static pte_t *find_entry(paddr_t root, uintptr_t va, int stop, bool create, int *err)
+{
+    pte_t *table = table_at(root);
+    for (int level = LEVELS - 1; level > stop; level--) {
+        pte_t *e = &table[index_at(va, level)];
+        if (!(*e & PTE_PRESENT)) {
+            if (!create) {
+                *err = -ENOENT;
+                return NULL;
+            }
+            paddr_t t = frame_alloc();
+            if (t == 0) {
+                *err = -ENOMEM;
+                return NULL;
+            }
+            memset(table_at(t), 0, PAGE_SIZE);
+            *e = t | TABLE_FLAGS;
+        } else if (*e & PTE_HUGE) {
+            *err = -EEXIST;
+            return NULL;
+        }
+        table = table_at(*e & PTE_ADDR_MASK);
+    }
+    return &table[index_at(va, stop)];
+}
+
+/* The leaf entry mapping va, whichever its size, or NULL. */
+static pte_t *find_leaf(paddr_t root, uintptr_t va, uint64_t *size)
+{
+    if (!is_canonical(va))
+        return NULL;
+    pte_t *table = table_at(root);
+    for (int level = LEVELS - 1; level >= 0; level--) {
+        pte_t *e = &table[index_at(va, level)];
+        if (!(*e & PTE_PRESENT))
+            return NULL;
+        if (level == LEVEL_PT || (level == LEVEL_PD && (*e & PTE_HUGE))) {
+            *size = level == LEVEL_PT ? PAGE_SIZE : HUGE_PAGE_SIZE;
+            return e;
+        }
+        table = table_at(*e & PTE_ADDR_MASK);
+    }
+    return NULL;
+}
+
+static void flush_if_current(paddr_t root, uintptr_t va)
+{
+    if ((read_cr3() & PTE_ADDR_MASK) == root)
+        invlpg((const void *)va);
+}
+
+paddr_t pt_create(void)
+{
+    paddr_t root = frame_alloc();
+    if (root != 0)
+        memset(table_at(root), 0, PAGE_SIZE);
+    return root;
+}
+
+static int map_at(paddr_t root, uintptr_t va, paddr_t pa, uint64_t flags, int level, uint64_t size)
+{
+    if (va % size != 0 || pa % size != 0 || !is_canonical(va) || (flags & ~PTE_FLAGS_MASK))
+        return -EINVAL;
+    int err = 0;
+    pte_t *e = find_entry(root, va, level, true, &err);
+    if (e == NULL)
+        return err;
+    if (*e & PTE_PRESENT)
+        return -EEXIST;
+    /* A not-present entry is never cached in the TLB: no flush needed. */
+    *e = pa | flags | PTE_PRESENT | (level == LEVEL_PD ? PTE_HUGE : 0);
+    return 0;
+}
+
+int pt_map(paddr_t root, uintptr_t va, paddr_t pa, uint64_t flags)
+{
+    return map_at(root, va, pa, flags, LEVEL_PT, PAGE_SIZE);
+}
+
+int pt_map_huge(paddr_t root, uintptr_t va, paddr_t pa, uint64_t flags)
+{
+    return map_at(root, va, pa, flags, LEVEL_PD, HUGE_PAGE_SIZE);
+}
+
+int pt_unmap(paddr_t root, uintptr_t va, paddr_t *pa)
+{
+    uint64_t size;
+    pte_t *e = find_leaf(root, va, &size);
+    if (e == NULL)
+        return -ENOENT;
+    if (pa != NULL)
+        *pa = *e & PTE_ADDR_MASK;
+    *e = 0;
+    flush_if_current(root, va);
+    return 0;
+}
+
+int pt_translate(paddr_t root, uintptr_t va, paddr_t *pa, uint64_t *flags)
+{
+    uint64_t size;
+    pte_t *e = find_leaf(root, va, &size);
+    if (e == NULL)
+        return -ENOENT;
+    if (pa != NULL)
+        *pa = (*e & PTE_ADDR_MASK & ~(size - 1)) + (va & (size - 1));
+    if (flags != NULL)
+        *flags = *e & PTE_FLAGS_MASK;
+    return 0;
+}
+
+int pt_protect(paddr_t root, uintptr_t va, uint64_t flags)
+{
+    if (flags & ~PTE_FLAGS_MASK)
+        return -EINVAL;
+    uint64_t size;
+    pte_t *e = find_leaf(root, va, &size);
+    if (e == NULL)
+        return -ENOENT;
+    *e = (*e & ~PTE_FLAGS_MASK) | flags;
+    flush_if_current(root, va);
+    return 0;
+}
+
+static void walk_table(paddr_t table, int level, uintptr_t base,
+                       void (*visit)(uintptr_t, uint64_t, uint64_t, void *), void *ctx)
+{
+    pte_t *t = table_at(table);
+    for (unsigned i = 0; i < ENTRIES; i++) {
+        if (!(t[i] & PTE_PRESENT))
+            continue;
+        uintptr_t va = base + ((uintptr_t)i << (12 + 9 * level));
+        if (level == LEVELS - 1 && i >= ENTRIES / 2)
+            va |= 0xFFFF000000000000ull;   /* sign-extend the upper half */
+        if (level == LEVEL_PT)
+            visit(va, t[i], PAGE_SIZE, ctx);
+        else if (level == LEVEL_PD && (t[i] & PTE_HUGE))
+            visit(va, t[i], HUGE_PAGE_SIZE, ctx);
+        else
+            walk_table(t[i] & PTE_ADDR_MASK, level - 1, va, visit, ctx);
+    }
+}
+
+void pt_walk(paddr_t root, void (*visit)(uintptr_t va, uint64_t entry, uint64_t size, void *ctx), void *ctx)
+{
+    walk_table(root, LEVELS - 1, 0, visit, ctx);
+}

@@ -1,0 +1,184 @@
+/*
+ * selftest.c: the scheduler and its locks, checked from inside the kernel.
+ *
+ * Each check is chosen so that it fails if the feature is missing: the
+ * counter loses updates without the mutex, the spinner never lets the test
+ * go on without preemption, leaked stacks show in the frame count.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frame.h"
+#include "heap.h"
+#include "kprintf.h"
+#include "selftest.h"
+#include "thread.h"
+#include "timer.h"
+#include "wait.h"
+#include "x86.h"
+
+#define CHECK(cond)                                                           \
+    do {                                                                      \
+        if (!(cond)) {                                                        \
+            kprintf("selftest threads: FAIL at %s:%d: %s\n", __FILE__,        \
+                    __LINE__, #cond);                                         \
+            return false;                                                     \
+        }                                                                     \
+    } while (0)
+
+#define COUNTER_THREADS 1000
+#define COUNTER_ROUNDS 20
+#define CYCLES 10000
+#define ITEMS 1000
+
+static struct mutex counter_lock = MUTEX_INIT("selftest counter");
+static long counter;
+
+/* Read, yield, write: without the mutex another thread's update in between
+ * would be lost. */
+static void add_under_mutex(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < COUNTER_ROUNDS; i++) {
+        mutex_lock(&counter_lock);
+        long v = counter;
+        thread_yield();
+        counter = v + 1;
+        mutex_unlock(&counter_lock);
+    }
+}
+
+static bool test_mutex_counter(void)
+{
+    static struct thread *threads[COUNTER_THREADS];
+    counter = 0;
+    for (int i = 0; i < COUNTER_THREADS; i++) {
+        threads[i] = thread_create("adder", add_under_mutex, NULL);
+        CHECK(threads[i] != NULL);
+    }
+    for (int i = 0; i < COUNTER_THREADS; i++)
+        thread_join(threads[i]);
+    CHECK(counter == (long)COUNTER_THREADS * COUNTER_ROUNDS);
+    kprintf("selftest threads: %d threads x %d increments under a mutex = %ld\n",
+            COUNTER_THREADS, COUNTER_ROUNDS, counter);
+    return true;
+}
+
+static volatile bool stop_spinning;
+static volatile uint64_t spins;
+
+static void spin_forever(void *arg)
+{
+    (void)arg;
+    while (!stop_spinning)
+        spins++;
+}
+
+static bool test_preemption(void)
+{
+    stop_spinning = false;
+    spins = 0;
+    struct thread *t = thread_create("spinner", spin_forever, NULL);
+    CHECK(t != NULL);
+    thread_yield();                 /* let it start spinning */
+    uint64_t before = spins;
+    thread_sleep_ms(100);           /* only the timer can take the CPU back from it */
+    uint64_t during = spins - before;
+    stop_spinning = true;
+    thread_join(t);
+    CHECK(during > 0);
+    kprintf("selftest threads: a thread that never yields was preempted (%llu spins while we slept)\n",
+            (unsigned long long)during);
+    return true;
+}
+
+static bool test_sleep_accuracy(void)
+{
+    static const uint64_t durations_ms[] = { 10, 30, 100, 250 };
+    uint64_t tsc_per_ms = timer_tsc_rate() / 1000;
+    uint64_t tick_ms = 1000 / TIMER_HZ;
+    for (size_t i = 0; i < sizeof(durations_ms) / sizeof(*durations_ms); i++) {
+        uint64_t ms = durations_ms[i];
+        uint64_t start = rdtsc();
+        thread_sleep_ms(ms);
+        uint64_t slept_us = (rdtsc() - start) * 1000 / tsc_per_ms;
+        kprintf("selftest threads: sleep %llu ms took %llu.%03llu ms\n", (unsigned long long)ms,
+                (unsigned long long)(slept_us / 1000), (unsigned long long)(slept_us % 1000));
+        CHECK(slept_us >= ms * 1000);
+        CHECK(slept_us <= (ms + tick_ms) * 1000 + 500);   /* within one tick (and the switch back) */
+    }
+    return true;
+}
+
+static void nothing(void *arg)
+{
+    (void)arg;
+}
+
+static bool test_create_exit_cycles(void)
+{
+    struct thread *t = thread_create("cycle", nothing, NULL);   /* warm up: first slot's page tables */
+    CHECK(t != NULL);
+    thread_join(t);
+    size_t frames = frame_free_count();
+    struct heap_stats heap = heap_stats();
+    for (int i = 0; i < CYCLES; i++) {
+        t = thread_create("cycle", nothing, NULL);
+        CHECK(t != NULL);
+        thread_join(t);
+    }
+    CHECK(frame_free_count() == frames);
+    CHECK(heap_stats().bytes_in_use == heap.bytes_in_use);
+    CHECK(heap_stats().objects_in_use == heap.objects_in_use);
+    kprintf("selftest threads: %d create/exit/join cycles; free frames and heap use unchanged\n", CYCLES);
+    return true;
+}
+
+static struct semaphore items = SEMAPHORE_INIT("selftest items", 0);
+static struct semaphore slots = SEMAPHORE_INIT("selftest slots", 4);
+static int ring[4];
+static long consumed_sum;
+
+static void producer(void *arg)
+{
+    (void)arg;
+    for (int i = 1; i <= ITEMS; i++) {
+        sem_down(&slots);
+        ring[i % 4] = i;
+        sem_up(&items);
+    }
+}
+
+static void consumer(void *arg)
+{
+    (void)arg;
+    for (int i = 1; i <= ITEMS; i++) {
+        sem_down(&items);
+        consumed_sum += ring[i % 4];
+        sem_up(&slots);
+    }
+}
+
+static bool test_semaphores(void)
+{
+    consumed_sum = 0;
+    struct thread *p = thread_create("producer", producer, NULL);
+    struct thread *c = thread_create("consumer", consumer, NULL);
+    CHECK(p != NULL && c != NULL);
+    thread_join(p);
+    thread_join(c);
+    CHECK(consumed_sum == (long)ITEMS * (ITEMS + 1) / 2);
+    kprintf("selftest threads: producer/consumer through a 4-slot ring with semaphores, sum %ld\n",
+            consumed_sum);
+    return true;
+}
+
+bool selftest_threads(void)
+{
+    bool ok = test_mutex_counter() && test_preemption() && test_sleep_accuracy() &&
+              test_create_exit_cycles() && test_semaphores();
+    if (ok)
+        kprintf("selftest threads: PASS\n");
+    return ok;
+}

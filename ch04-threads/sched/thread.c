@@ -1,0 +1,349 @@
+/*
+ * thread.c: creating, switching, sleeping and ending threads.
+ *
+ * One lock, sched_lock, guards the run queue, the sleep list, every
+ * thread's state and every wait queue. Whoever changes where the current
+ * thread belongs (back of the run queue, a wait queue, the sleep list, the
+ * grave) does so holding sched_lock and then calls schedule(), which
+ * switches to the next thread still holding it; the thread switched to
+ * releases it. So the lock passes from thread to thread across
+ * context_switch, as in xv6.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpu.h"
+#include "heap.h"
+#include "kprintf.h"
+#include "panic.h"
+#include "spinlock.h"
+#include "string.h"
+#include "thread.h"
+#include "thread_stack.h"
+#include "timer.h"
+
+#define RFLAGS_IF (1 << 9)
+#define PS_MAX_SHOWN 64
+
+void context_switch(uint64_t *save_rsp, uint64_t load_rsp);
+void thread_start(void);
+
+static struct spinlock sched_lock = SPINLOCK_INIT("sched");
+static struct wait_queue run_queue;
+static struct thread *sleepers;
+static struct thread *all_threads;
+static int next_id;
+
+static void queue_push(struct wait_queue *q, struct thread *t)
+{
+    t->next = NULL;
+    if (q->tail)
+        q->tail->next = t;
+    else
+        q->head = t;
+    q->tail = t;
+}
+
+static struct thread *queue_pop(struct wait_queue *q)
+{
+    struct thread *t = q->head;
+    if (t) {
+        q->head = t->next;
+        if (q->head == NULL)
+            q->tail = NULL;
+    }
+    return t;
+}
+
+static void copy_name(char *dst, const char *src)
+{
+    size_t i = 0;
+    for (; src[i] && i < THREAD_NAME_SIZE - 1; i++)
+        dst[i] = src[i];
+    dst[i] = '\0';
+}
+
+/* Make t runnable; a CPU sitting in its idle thread should take it soon. */
+static void make_ready(struct thread *t)
+{
+    t->state = THREAD_READY;
+    queue_push(&run_queue, t);
+    if (this_cpu()->current == this_cpu()->idle)
+        this_cpu()->need_resched = true;
+}
+
+/* The idle thread must always be able to run: it never waits. */
+static void check_may_block(struct thread *t)
+{
+    if (t == this_cpu()->idle)
+        panic("the idle thread tried to wait; only other threads may block");
+}
+
+/* Switch to the next ready thread (or idle). sched_lock must be held and
+ * the current thread already placed where it belongs. */
+static void schedule(void)
+{
+    struct cpu *cpu = this_cpu();
+    struct thread *prev = cpu->current;
+    struct thread *next = queue_pop(&run_queue);
+    if (next == NULL)
+        next = prev->state == THREAD_RUNNING ? prev : cpu->idle;
+    cpu->need_resched = false;
+    cpu->slice_left = SCHED_SLICE_TICKS;
+    next->state = THREAD_RUNNING;
+    if (next == prev)
+        return;
+    if (prev->state == THREAD_RUNNING)
+        prev->state = THREAD_READY;     /* the idle thread, which waits outside the queue */
+    cpu->current = next;
+    context_switch(&prev->saved_rsp, next->saved_rsp);
+}
+
+void sched_init(void)
+{
+    struct thread *t = kmalloc(sizeof(*t));
+    if (t == NULL)
+        panic("sched: no memory for the boot thread");
+    memset(t, 0, sizeof(*t));
+    copy_name(t->name, "idle");
+    t->state = THREAD_RUNNING;
+    t->stack_slot = -1;
+    t->id = next_id++;
+    all_threads = t;
+    this_cpu()->current = t;
+    this_cpu()->idle = t;
+    this_cpu()->slice_left = SCHED_SLICE_TICKS;
+}
+
+/* The first C code of every new thread (from thread_start in switch.S). */
+void thread_entry(struct thread *t)
+{
+    spin_unlock(&sched_lock, RFLAGS_IF);    /* taken by whoever switched to us; interrupts on */
+    t->entry(t->arg);
+    thread_exit();
+}
+
+struct thread *thread_create(const char *name, void (*entry)(void *arg), void *arg)
+{
+    struct thread *t = kmalloc(sizeof(*t));
+    if (t == NULL)
+        return NULL;
+    memset(t, 0, sizeof(*t));
+    uint64_t top;
+    t->stack_slot = thread_stack_alloc(&top);
+    if (t->stack_slot < 0) {
+        kfree(t);
+        return NULL;
+    }
+    copy_name(t->name, name);
+    t->entry = entry;
+    t->arg = arg;
+
+    /* The stack as context_switch expects to find it: six saved registers
+     * (R12 = t for thread_start, RBP = 0 to end backtraces), then the
+     * return address. top - 8 keeps the ABI's alignment at thread_entry. */
+    uint64_t *sp = (uint64_t *)(top - 8);
+    *--sp = (uint64_t)thread_start;
+    *--sp = 0;                  /* rbp */
+    *--sp = 0;                  /* rbx */
+    *--sp = (uint64_t)t;        /* r12 */
+    *--sp = 0;                  /* r13 */
+    *--sp = 0;                  /* r14 */
+    *--sp = 0;                  /* r15 */
+    t->saved_rsp = (uint64_t)sp;
+
+    uint64_t flags = spin_lock(&sched_lock);
+    t->id = next_id++;
+    t->all_next = all_threads;
+    all_threads = t;
+    make_ready(t);
+    spin_unlock(&sched_lock, flags);
+    return t;
+}
+
+void thread_exit(void)
+{
+    spin_lock(&sched_lock);
+    struct thread *t = this_cpu()->current;
+    if (t == this_cpu()->idle)
+        panic("the idle thread cannot exit");
+    t->state = THREAD_ZOMBIE;
+    for (struct thread *j; (j = queue_pop(&t->joiners)) != NULL;)
+        make_ready(j);
+    schedule();
+    panic("a zombie thread was scheduled");
+}
+
+void thread_kill_current(void)
+{
+    struct thread *t = this_cpu()->current;
+    t->killed = true;
+    kprintf("thread '%s' (id %d) was stopped by the fault; the kernel goes on\n", t->name, t->id);
+    thread_exit();
+}
+
+void thread_join(struct thread *t)
+{
+    uint64_t flags = spin_lock(&sched_lock);
+    check_may_block(this_cpu()->current);
+    while (t->state != THREAD_ZOMBIE) {
+        struct thread *me = this_cpu()->current;
+        me->state = THREAD_BLOCKED;
+        queue_push(&t->joiners, me);
+        schedule();
+    }
+    for (struct thread **p = &all_threads; *p; p = &(*p)->all_next) {
+        if (*p == t) {
+            *p = t->all_next;
+            break;
+        }
+    }
+    spin_unlock(&sched_lock, flags);
+    /* The zombie switched away for the last time: its stack is free to go. */
+    thread_stack_free(t->stack_slot);
+    kfree(t);
+}
+
+void thread_yield(void)
+{
+    uint64_t flags = spin_lock(&sched_lock);
+    struct thread *t = this_cpu()->current;
+    if (t != this_cpu()->idle)
+        make_ready(t);
+    schedule();
+    spin_unlock(&sched_lock, flags);
+}
+
+void thread_sleep_ms(uint64_t ms)
+{
+    /* Wake at the first tick boundary at least ms from now: the current
+     * tick is partly over, so one more than ms worth of ticks. */
+    uint64_t ticks = (ms * TIMER_HZ + 999) / 1000;
+    uint64_t flags = spin_lock(&sched_lock);
+    struct thread *t = this_cpu()->current;
+    check_may_block(t);
+    t->wake_tick = timer_ticks() + ticks + 1;
+    t->state = THREAD_SLEEPING;
+    t->next = sleepers;
+    sleepers = t;
+    schedule();
+    spin_unlock(&sched_lock, flags);
+}
+
+struct thread *thread_current(void)
+{
+    return this_cpu()->current;
+}
+
+void sched_tick(uint64_t now)
+{
+    struct cpu *cpu = this_cpu();
+    if (cpu->current == NULL)
+        return;                 /* before sched_init */
+    uint64_t flags = spin_lock(&sched_lock);
+    cpu->current->cpu_ticks++;
+    for (struct thread **p = &sleepers; *p;) {
+        struct thread *t = *p;
+        if (t->wake_tick <= now) {
+            *p = t->next;
+            make_ready(t);
+        } else {
+            p = &t->next;
+        }
+    }
+    if (cpu->current != cpu->idle && --cpu->slice_left == 0)
+        cpu->need_resched = true;
+    spin_unlock(&sched_lock, flags);
+}
+
+void sched_preempt(void)
+{
+    struct cpu *cpu = this_cpu();
+    if (cpu->current != NULL && cpu->need_resched)
+        thread_yield();
+}
+
+void wait_sleep(struct wait_queue *wq, struct spinlock *lock)
+{
+    spin_lock(&sched_lock);
+    spin_unlock(lock, 0);       /* interrupts stay off: sched_lock is held */
+    struct thread *t = this_cpu()->current;
+    check_may_block(t);
+    t->state = THREAD_BLOCKED;
+    queue_push(wq, t);
+    schedule();
+    spin_unlock(&sched_lock, 0);
+    spin_lock(lock);            /* interrupts are still off: the caller's saved flags stay right */
+}
+
+void wait_wake_one(struct wait_queue *wq)
+{
+    uint64_t flags = spin_lock(&sched_lock);
+    struct thread *t = queue_pop(wq);
+    if (t)
+        make_ready(t);
+    spin_unlock(&sched_lock, flags);
+}
+
+void wait_wake_all(struct wait_queue *wq)
+{
+    uint64_t flags = spin_lock(&sched_lock);
+    for (struct thread *t; (t = queue_pop(wq)) != NULL;)
+        make_ready(t);
+    spin_unlock(&sched_lock, flags);
+}
+
+const char *thread_stack_guard_owner(uint64_t addr)
+{
+    int slot = thread_stack_guard_slot(addr);
+    if (slot < 0)
+        return NULL;
+    for (struct thread *t = all_threads; t; t = t->all_next) {
+        if (t->stack_slot == slot)
+            return t->name;
+    }
+    return "?";
+}
+
+static const char *state_name(enum thread_state s)
+{
+    switch (s) {
+    case THREAD_READY: return "ready";
+    case THREAD_RUNNING: return "running";
+    case THREAD_BLOCKED: return "blocked";
+    case THREAD_SLEEPING: return "sleeping";
+    case THREAD_ZOMBIE: return "zombie";
+    }
+    return "?";
+}
+
+void sched_print_threads(void)
+{
+    /* Copy under the lock, print after: printing may take the console's lock. */
+    static struct {
+        int id;
+        char name[THREAD_NAME_SIZE];
+        enum thread_state state;
+        uint64_t ticks;
+    } rows[PS_MAX_SHOWN];
+    int n = 0, total = 0;
+    uint64_t flags = spin_lock(&sched_lock);
+    for (struct thread *t = all_threads; t; t = t->all_next, total++) {
+        if (n < PS_MAX_SHOWN) {
+            rows[n].id = t->id;
+            memcpy(rows[n].name, t->name, THREAD_NAME_SIZE);
+            rows[n].state = t->state;
+            rows[n].ticks = t->cpu_ticks;
+            n++;
+        }
+    }
+    spin_unlock(&sched_lock, flags);
+
+    kprintf("  ID  NAME             STATE     CPU (ms)\n");
+    for (int i = n - 1; i >= 0; i--)
+        kprintf("%4d  %-16s %-9s %8llu\n", rows[i].id, rows[i].name, state_name(rows[i].state),
+                (unsigned long long)(rows[i].ticks * 1000 / TIMER_HZ));
+    if (total > n)
+        kprintf("  ... and %d more threads\n", total - n);
+}

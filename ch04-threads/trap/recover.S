@@ -1,0 +1,28 @@
+/*
+ * recover.S: a way back from a fault, in the manner of setjmp.
+ *
+ * The shell saves a recovery point before it runs a command; when the
+ * command faults, trap/exception.c reports the fault and then rewrites the
+ * trap frame with the saved registers, so IRETQ "returns" from
+ * recover_save a second time, with 1. Only the registers a called function
+ * must preserve (SysV ABI) plus RSP and RIP need saving.
+ */
+
+/* int recover_save(struct recover_point *p): 0 now, 1 when resumed after a fault. */
+    .text
+    .global recover_save
+recover_save:
+    movq %rbx, 0(%rdi)
+    movq %rbp, 8(%rdi)
+    movq %r12, 16(%rdi)
+    movq %r13, 24(%rdi)
+    movq %r14, 32(%rdi)
+    movq %r15, 40(%rdi)
+    leaq 8(%rsp), %rax          /* the caller's RSP once we have returned */
+    movq %rax, 48(%rdi)
+    movq (%rsp), %rax           /* our return address */
+    movq %rax, 56(%rdi)
+    xorl %eax, %eax
+    ret
+
+    .section .note.GNU-stack, "", @progbits

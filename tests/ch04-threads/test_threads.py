@@ -1,0 +1,69 @@
+"""ch04-threads: kernel threads as a user sees them: the self tests of the
+scheduler and its locks, `ps`, `spawn`, and a thread overflowing its stack."""
+import re
+
+from harness import PASS_STATUS, Machine, grade
+
+PROMPT = r"cubos> "
+
+
+def test_scheduler_self_tests(chapter):
+    """1,000 threads under a mutex, a thread that never yields, sleep
+    accuracy within a tick, 10,000 create/exit cycles, semaphores."""
+    m = Machine(chapter, "selftest", options="exit=qemu selftest", timeout=120).start()
+    m.expect(PROMPT)
+    m.send("halt\r")
+    text = grade(m, must=[
+        r"^selftest threads: 1000 threads x 20 increments under a mutex = 20000$",
+        r"^selftest threads: a thread that never yields was preempted \(\d+ spins while we slept\)$",
+        r"^selftest threads: sleep 10 ms took \d+\.\d{3} ms$",
+        r"^selftest threads: 10000 create/exit/join cycles; free frames and heap use unchanged$",
+        r"^selftest threads: producer/consumer through a 4-slot ring with semaphores, sum 500500$",
+        r"^selftest threads: PASS$",
+        r"^selftest: all passed$"], must_not=[r"FAIL", r"^EXCEPTION"])
+    for ms, took in re.findall(r"^selftest threads: sleep (\d+) ms took (\d+\.\d+) ms$", text, re.MULTILINE):
+        assert int(ms) <= float(took) <= int(ms) + 10.5, f"sleep {ms} ms took {took} ms"
+
+
+def test_ps_lists_the_threads(chapter):
+    m = Machine(chapter, "ps").start()
+    m.expect(PROMPT)
+    m.command("ps", r"\n  ID  NAME +STATE +CPU \(ms\)\n +0  idle +ready +\d+\n +1  shell +running +\d+\n")
+    m.send("halt\r")
+    assert m.wait_exit() == PASS_STATUS
+
+
+def test_spawned_threads_interleave(chapter):
+    m = Machine(chapter, "spawn").start()
+    m.expect(PROMPT)
+    since = m.mark()
+    m.command("spawn 3", r"\nspawn: 3 threads finished\n")
+    lines = re.findall(r"^worker (\d): step (\d) of 5$", m.transcript[since:], re.MULTILINE)
+    assert len(lines) == 15, lines
+    order = [w for w, _ in lines]
+    # Each worker's steps come in order, and the workers take turns: worker 1
+    # has not finished before the others started.
+    for w in "123":
+        assert [s for x, s in lines if x == w] == ["1", "2", "3", "4", "5"]
+    assert order.index("2") < order.index("1", 3) and order.index("3") < order.index("1", 3)
+    m.command("spawn 9", r"\nusage: spawn \[1-8\]\n")
+    m.command("ps", r"\n +1  shell +running")
+    m.send("halt\r")
+    assert m.wait_exit() == PASS_STATUS
+
+
+def test_thread_stack_overflow_is_reported_and_stops_the_thread(chapter):
+    m = Machine(chapter, "thread-overflow").start()
+    m.expect(PROMPT)
+    since = m.mark()
+    m.send("fault thread\r")
+    m.expect(r"EXCEPTION #DF double fault \(vector 8, error code 0x0\)", since=since)
+    m.expect(r"\nin thread 'overflow' \(id \d+\)\n", since=since)
+    m.expect(r"kernel stack overflow: the stack of thread 'overflow' ran into its guard page "
+             r"at 0xffffe0[0-9a-f]+", since=since)
+    m.expect(r"#\d+ 0x[0-9a-f]+ overflow_stack\+0x[0-9a-f]+", since=since)
+    m.expect(r"\nthread 'overflow' \(id \d+\) was stopped by the fault; the kernel goes on\n", since=since)
+    m.expect(r"\nfault: thread 'overflow' has ended\n" + PROMPT, since=since)
+    m.command("echo still here", r"\nstill here\n")
+    m.send("halt\r")
+    assert m.wait_exit() == PASS_STATUS
