@@ -278,7 +278,9 @@ def run_unit_test(chapter, test, sources):
     src = TOP / chapter
     exe = OUT / chapter / "unit" / Path(test).stem
     exe.parent.mkdir(parents=True, exist_ok=True)
-    build = subprocess.run(["gcc", *UNIT_CFLAGS, "-iquote", str(src / "include"), "-o", str(exe),
+    build = subprocess.run(["gcc", *UNIT_CFLAGS, "-iquote", str(src / "include"),
+                            "-iquote", str(TOP / "tests"),
+                            "-iquote", str(TOP / "tests" / "ch01-boot" / "unit"), "-o", str(exe),
                             *[str(src / s) for s in sources], str(TOP / "tests" / test)],
                            capture_output=True, text=True)
     assert build.returncode == 0, build.stderr

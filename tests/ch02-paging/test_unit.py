@@ -12,7 +12,8 @@ from harness import run_unit_test
 # test file (under tests/) -> the chapter sources it links against
 UNITS = {
     "ch01-boot/unit/test_format.c": ["lib/format.c"],
-    "ch02-paging/unit/test_multiboot2.c": ["boot/multiboot2.c", "lib/string.c"],
+    "ch01-boot/unit/test_multiboot2.c": ["boot/multiboot2.c", "lib/string.c"],
+    "ch02-paging/unit/test_multiboot2_modules.c": ["boot/multiboot2.c", "lib/string.c"],
     "ch01-boot/unit/test_cmdline.c": ["lib/cmdline.c", "lib/string.c"],
     "ch02-paging/unit/test_frame_pool.c": ["mm/frame_pool.c"],
     "ch02-paging/unit/test_heap.c": ["mm/heap.c"],

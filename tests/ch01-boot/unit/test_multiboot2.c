@@ -11,80 +11,8 @@
 
 #include "multiboot2.h"
 
-static int failures;
-
-#define CHECK(cond)                                                           \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, __LINE__, #cond);   \
-            failures++;                                                       \
-        }                                                                     \
-    } while (0)
-
-/* A boot information under construction, in a buffer sized exactly to its content. */
-struct builder {
-    uint8_t data[4096];
-    size_t len;
-};
-
-static void put_u32(struct builder *b, uint32_t v)
-{
-    memcpy(b->data + b->len, &v, 4);
-    b->len += 4;
-}
-
-static void put_bytes(struct builder *b, const void *p, size_t n)
-{
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-}
-
-static void align8(struct builder *b)
-{
-    while (b->len % 8)
-        b->data[b->len++] = 0;
-}
-
-static void start(struct builder *b)
-{
-    b->len = 0;
-    put_u32(b, 0);          /* total size, patched by finish() */
-    put_u32(b, 0);
-}
-
-static void string_tag(struct builder *b, uint32_t type, const char *s)
-{
-    put_u32(b, type);
-    put_u32(b, 8 + (uint32_t)strlen(s) + 1);
-    put_bytes(b, s, strlen(s) + 1);
-    align8(b);
-}
-
-static void mmap_tag(struct builder *b, const struct mb2_mmap_entry *e, size_t n)
-{
-    put_u32(b, MB2_TAG_MMAP);
-    put_u32(b, 16 + (uint32_t)(n * sizeof(*e)));
-    put_u32(b, sizeof(*e));
-    put_u32(b, 0);
-    put_bytes(b, e, n * sizeof(*e));
-    align8(b);
-}
-
-static void end_tag(struct builder *b)
-{
-    put_u32(b, MB2_TAG_END);
-    put_u32(b, 8);
-}
-
-/* Copy to a heap block of exactly the final size, so ASan sees any overrun. */
-static uint8_t *finish(struct builder *b)
-{
-    uint32_t total = (uint32_t)b->len;
-    memcpy(b->data, &total, 4);
-    uint8_t *copy = aligned_alloc(8, (b->len + 7) & ~7ul);
-    memcpy(copy, b->data, b->len);
-    return copy;
-}
+#include "check.h"
+#include "mb2_builder.h"
 
 static const struct mb2_mmap_entry qemu_map[] = {
     { 0x0, 0x9fc00, MB2_MEMORY_USABLE, 0 },
@@ -143,19 +71,6 @@ static void test_minimal_has_defaults(void)
     CHECK(bi.mmap == NULL && bi.mmap_count == 0);
     CHECK(!bi.has_framebuffer);
     CHECK(mb2_usable_bytes(&bi) == 0);
-    free(info);
-}
-
-/* Parse, expect refusal, and print the reason so the log shows it. */
-static void expect_refused(uint8_t *info, const char *what)
-{
-    struct boot_info bi;
-    const char *why = NULL;
-    int rc = mb2_parse(info, &bi, &why);
-    CHECK(rc == -1);
-    CHECK(why != NULL);
-    if (rc == -1 && why)
-        printf("refused %s: %s\n", what, why);
     free(info);
 }
 

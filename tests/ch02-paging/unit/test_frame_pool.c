@@ -19,15 +19,7 @@
 
 #include "frame_pool.h"
 
-static int failures;
-
-#define CHECK(cond)                                                           \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, __LINE__, #cond);   \
-            failures++;                                                       \
-        }                                                                     \
-    } while (0)
+#include "check.h"
 
 #define KiB 1024ull
 #define MiB (1024ull * KiB)

@@ -31,15 +31,7 @@
 #include "kpage.h"
 #include "kprintf.h"
 
-static int failures;
-
-#define CHECK(cond)                                                           \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, __LINE__, #cond);   \
-            failures++;                                                       \
-        }                                                                     \
-    } while (0)
+#include "check.h"
 
 #define PAGE 4096
 #define SMALL_MAX 1024          /* the largest size class */

@@ -12,15 +12,7 @@
 #include "keys.h"
 #include "line_edit.h"
 
-static int failures;
-
-#define CHECK(cond)                                                           \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, __LINE__, #cond);   \
-            failures++;                                                       \
-        }                                                                     \
-    } while (0)
+#include "check.h"
 
 /* Wider than any line, so the editor never depends on wrapping. */
 #define TERM_COLUMNS 512

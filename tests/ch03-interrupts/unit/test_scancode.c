@@ -12,15 +12,7 @@
 #include "keys.h"
 #include "scancode.h"
 
-static int failures;
-
-#define CHECK(cond)                                                           \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, __LINE__, #cond);   \
-            failures++;                                                       \
-        }                                                                     \
-    } while (0)
+#include "check.h"
 
 #define RELEASE(make) ((make) | 0x80)
 

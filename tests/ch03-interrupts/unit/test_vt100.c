@@ -11,15 +11,7 @@
 #include "keys.h"
 #include "vt100.h"
 
-static int failures;
-
-#define CHECK(cond)                                                           \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, __LINE__, #cond);   \
-            failures++;                                                       \
-        }                                                                     \
-    } while (0)
+#include "check.h"
 
 #define MAX_KEYS 64
 
