@@ -23,6 +23,7 @@ struct cpu {
     bool need_resched;              /* switch threads on the way out of this interrupt */
     unsigned slice_left;            /* ticks before the current thread is preempted */
     unsigned interrupt_depth;       /* device interrupt handlers running now */
+    unsigned locks_held;            /* spinlocks held on this CPU */
 };
 
 /* Point GS at the boot CPU's struct cpu. First thing in kmain: the console

@@ -38,6 +38,7 @@ struct thread {
     uint64_t cpu_ticks;         /* timer ticks spent running */
     uint64_t wake_tick;         /* when SLEEPING */
     bool killed;                /* stopped by a fault rather than by thread_exit */
+    bool joined;                /* someone called thread_join on it */
     struct recover_point *recover;  /* armed recovery point (recover.h), or NULL */
     struct thread *next;        /* run queue, wait queue or sleep list */
     struct thread *all_next;    /* every live thread, for ps */

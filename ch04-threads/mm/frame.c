@@ -5,7 +5,8 @@
  * usable address, holes included: a hole's frames simply stay marked used.
  * The bitmap itself needs memory before there is an allocator, so it is
  * carved out of the first usable region big enough, which is then marked
- * used like the other things that already occupy RAM.
+ * used like the other things that already occupy RAM. Since ch04, threads
+ * may allocate at the same time, so a spinlock guards the pool.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -16,10 +17,12 @@
 #include "memlayout.h"
 #include "multiboot2.h"
 #include "panic.h"
+#include "spinlock.h"
 
 #define LOW_MEMORY_END 0x100000   /* BIOS data, real-mode IVT, VGA, ROMs: never handed out */
 #define BOOT_MAP_END 0x100000000  /* boot/entry.S direct-maps only the first 4 GiB */
 
+static struct spinlock pool_lock = SPINLOCK_INIT("frames");
 static struct frame_pool pool;
 static size_t usable_frames;
 static paddr_t phys_limit;
@@ -108,12 +111,18 @@ void frame_init(const struct boot_info *bi, paddr_t info_phys)
 
 paddr_t frame_alloc(void)
 {
-    return frame_pool_alloc(&pool);
+    uint64_t flags = spin_lock(&pool_lock);
+    paddr_t frame = frame_pool_alloc(&pool);
+    spin_unlock(&pool_lock, flags);
+    return frame;
 }
 
 void frame_free(paddr_t frame)
 {
-    if (frame_pool_free(&pool, frame) != 0)
+    uint64_t flags = spin_lock(&pool_lock);
+    int err = frame_pool_free(&pool, frame);
+    spin_unlock(&pool_lock, flags);
+    if (err != 0)
         panic("frame_free(0x%llx): not an allocated frame (double free or bad address)",
               (unsigned long long)frame);
 }

@@ -7,7 +7,8 @@
  * in use. Since slab pages are page-aligned, kfree finds the header by
  * rounding the pointer down, and the bitmap tells a live object from a
  * freed one: that is how a double free is caught exactly. Larger requests
- * get whole pages with the same kind of header in front.
+ * get whole pages with the same kind of header in front. Since ch04, one
+ * spinlock around each public call keeps threads out of each other's way.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include "heap.h"
 #include "kpage.h"
 #include "kprintf.h"
+#include "spinlock.h"
 #include "string.h"
 
 #define PAGE 4096
@@ -51,6 +53,7 @@ struct large {
 
 _Static_assert(sizeof(struct slab) <= HEADER_SIZE, "slab header outgrew HEADER_SIZE");
 
+static struct spinlock heap_lock = SPINLOCK_INIT("heap");
 static struct slab *partial[NCLASSES];   /* slabs with at least one free object */
 static struct heap_stats stats;
 
@@ -214,7 +217,7 @@ static void large_free(struct large *l)
     stats.pages -= npages;
 }
 
-void *kmalloc(size_t size)
+static void *heap_alloc(size_t size)
 {
     if (size == 0)
         size = 1;
@@ -249,7 +252,7 @@ static bool is_large_start(const uint32_t *header, const void *ptr)
            (const uint8_t *)ptr == (const uint8_t *)header + HEADER_SIZE;
 }
 
-void kfree(void *ptr)
+static void heap_free(void *ptr)
 {
     if (ptr == NULL)
         return;
@@ -281,12 +284,12 @@ static size_t usable_size(const void *ptr)
     return 0;
 }
 
-void *krealloc(void *ptr, size_t size)
+static void *heap_realloc(void *ptr, size_t size)
 {
     if (ptr == NULL)
-        return kmalloc(size);
+        return heap_alloc(size);
     if (size == 0) {
-        kfree(ptr);
+        heap_free(ptr);
         return NULL;
     }
     size_t old = usable_size(ptr);
@@ -297,15 +300,41 @@ void *krealloc(void *ptr, size_t size)
     }
     if (size <= old && size > old / 2)
         return ptr;
-    void *p = kmalloc(size);
+    void *p = heap_alloc(size);
     if (p == NULL)
         return NULL;        /* like realloc: the old block stays valid */
     memcpy(p, ptr, size < old ? size : old);
-    kfree(ptr);
+    heap_free(ptr);
+    return p;
+}
+
+void *kmalloc(size_t size)
+{
+    uint64_t flags = spin_lock(&heap_lock);
+    void *p = heap_alloc(size);
+    spin_unlock(&heap_lock, flags);
+    return p;
+}
+
+void kfree(void *ptr)
+{
+    uint64_t flags = spin_lock(&heap_lock);
+    heap_free(ptr);
+    spin_unlock(&heap_lock, flags);
+}
+
+void *krealloc(void *ptr, size_t size)
+{
+    uint64_t flags = spin_lock(&heap_lock);
+    void *p = heap_realloc(ptr, size);
+    spin_unlock(&heap_lock, flags);
     return p;
 }
 
 struct heap_stats heap_stats(void)
 {
-    return stats;
+    uint64_t flags = spin_lock(&heap_lock);
+    struct heap_stats s = stats;
+    spin_unlock(&heap_lock, flags);
+    return s;
 }

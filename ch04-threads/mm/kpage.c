@@ -4,6 +4,7 @@
  * Virtual addresses for multi-page runs come from a bump pointer and are
  * never reused: the kernel's half of the address space has room for 2^45
  * bytes of them, and a freed run stays unmapped, so a use after free faults.
+ * A spinlock (since ch04) keeps two threads from taking the same addresses.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,8 +16,10 @@
 #include "memlayout.h"
 #include "paging.h"
 #include "panic.h"
+#include "spinlock.h"
 #include "string.h"
 
+static struct spinlock lock = SPINLOCK_INIT("kpage");
 static uintptr_t next_va = KPAGE_BASE;
 static size_t pages_out;
 
@@ -30,6 +33,27 @@ static void unmap_run(uintptr_t va, size_t npages)
     }
 }
 
+static void count_pages(long delta)
+{
+    uint64_t flags = spin_lock(&lock);
+    pages_out += delta;
+    spin_unlock(&lock, flags);
+}
+
+/* Take the addresses for npages and their guard page; 0 if the region is used up. */
+static uintptr_t reserve_addresses(size_t npages)
+{
+    uintptr_t span = (npages + 1) * PAGE_SIZE;      /* + an unmapped guard page */
+    uintptr_t va = 0;
+    uint64_t flags = spin_lock(&lock);
+    if (npages <= (KPAGE_LIMIT - KPAGE_BASE) / PAGE_SIZE && span <= KPAGE_LIMIT - next_va) {
+        va = next_va;
+        next_va += span;
+    }
+    spin_unlock(&lock, flags);
+    return va;
+}
+
 void *kpage_alloc(size_t npages)
 {
     if (npages == 0)
@@ -38,26 +62,24 @@ void *kpage_alloc(size_t npages)
         paddr_t pa = frame_alloc();
         if (pa == 0)
             return NULL;
-        pages_out++;
+        count_pages(1);
         return memset(phys_to_virt(pa), 0, PAGE_SIZE);
     }
 
-    uintptr_t span = (npages + 1) * PAGE_SIZE;      /* + an unmapped guard page */
-    if (npages > (KPAGE_LIMIT - KPAGE_BASE) / PAGE_SIZE || span > KPAGE_LIMIT - next_va)
+    uintptr_t va = reserve_addresses(npages);
+    if (va == 0)
         return NULL;
-    uintptr_t va = next_va;
     for (size_t i = 0; i < npages; i++) {
         paddr_t pa = frame_alloc();
         if (pa == 0 || pt_map(kernel_root, va + i * PAGE_SIZE, pa, PTE_WRITABLE | PTE_NX) != 0) {
             if (pa != 0)
                 frame_free(pa);
             unmap_run(va, i);
-            return NULL;
+            return NULL;        /* the addresses stay unused: they are never reused anyway */
         }
         memset(phys_to_virt(pa), 0, PAGE_SIZE);
     }
-    next_va += span;
-    pages_out += npages;
+    count_pages((long)npages);
     return (void *)va;
 }
 
@@ -68,7 +90,7 @@ void kpage_free(void *addr, size_t npages)
         frame_free(virt_to_phys(addr));
     else
         unmap_run(va, npages);
-    pages_out -= npages;
+    count_pages(-(long)npages);
 }
 
 bool kpage_readable(const void *addr)

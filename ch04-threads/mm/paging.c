@@ -10,6 +10,9 @@
  *   bits 11..0   offset in the 4 KiB page
  *
  * Tables are frames from frame_alloc, reached through the direct map.
+ * Changes to any page table take pt_lock (threads, since ch04, may map
+ * and unmap at the same time); reading a mapping does not, so that the
+ * exception reporter can look at page tables whatever was interrupted.
  * Entries of the upper levels allow writing and executing; the leaf decides,
  * since the CPU applies the strictest bits along the walk.
  */
@@ -21,6 +24,7 @@
 #include "frame.h"
 #include "memlayout.h"
 #include "paging.h"
+#include "spinlock.h"
 #include "string.h"
 #include "x86.h"
 
@@ -31,6 +35,8 @@
 #define TABLE_FLAGS (PTE_PRESENT | PTE_WRITABLE)
 
 typedef uint64_t pte_t;
+
+static struct spinlock pt_lock = SPINLOCK_INIT("page tables");
 
 static unsigned index_at(uintptr_t va, int level)
 {
@@ -117,14 +123,14 @@ static int map_at(paddr_t root, uintptr_t va, paddr_t pa, uint64_t flags, int le
     if (va % size != 0 || pa % size != 0 || !is_canonical(va) || (flags & ~PTE_FLAGS_MASK))
         return -EINVAL;
     int err = 0;
+    uint64_t saved = spin_lock(&pt_lock);
     pte_t *e = find_entry(root, va, level, true, &err);
-    if (e == NULL)
-        return err;
-    if (*e & PTE_PRESENT)
-        return -EEXIST;
-    /* A not-present entry is never cached in the TLB: no flush needed. */
-    *e = pa | flags | PTE_PRESENT | (level == LEVEL_PD ? PTE_HUGE : 0);
-    return 0;
+    if (e != NULL && (*e & PTE_PRESENT))
+        err = -EEXIST;
+    else if (e != NULL)     /* a not-present entry is never cached in the TLB: no flush */
+        *e = pa | flags | PTE_PRESENT | (level == LEVEL_PD ? PTE_HUGE : 0);
+    spin_unlock(&pt_lock, saved);
+    return err;
 }
 
 int pt_map(paddr_t root, uintptr_t va, paddr_t pa, uint64_t flags)
@@ -140,14 +146,16 @@ int pt_map_huge(paddr_t root, uintptr_t va, paddr_t pa, uint64_t flags)
 int pt_unmap(paddr_t root, uintptr_t va, paddr_t *pa)
 {
     uint64_t size;
+    uint64_t saved = spin_lock(&pt_lock);
     pte_t *e = find_leaf(root, va, &size);
-    if (e == NULL)
-        return -ENOENT;
-    if (pa != NULL)
-        *pa = *e & PTE_ADDR_MASK;
-    *e = 0;
-    flush_if_current(root, va);
-    return 0;
+    if (e != NULL) {
+        if (pa != NULL)
+            *pa = *e & PTE_ADDR_MASK;
+        *e = 0;
+        flush_if_current(root, va);
+    }
+    spin_unlock(&pt_lock, saved);
+    return e != NULL ? 0 : -ENOENT;
 }
 
 int pt_translate(paddr_t root, uintptr_t va, paddr_t *pa, uint64_t *flags)
@@ -168,12 +176,14 @@ int pt_protect(paddr_t root, uintptr_t va, uint64_t flags)
     if (flags & ~PTE_FLAGS_MASK)
         return -EINVAL;
     uint64_t size;
+    uint64_t saved = spin_lock(&pt_lock);
     pte_t *e = find_leaf(root, va, &size);
-    if (e == NULL)
-        return -ENOENT;
-    *e = (*e & ~PTE_FLAGS_MASK) | flags;
-    flush_if_current(root, va);
-    return 0;
+    if (e != NULL) {
+        *e = (*e & ~PTE_FLAGS_MASK) | flags;
+        flush_if_current(root, va);
+    }
+    spin_unlock(&pt_lock, saved);
+    return e != NULL ? 0 : -ENOENT;
 }
 
 static void walk_table(paddr_t table, int level, uintptr_t base,

@@ -25,6 +25,7 @@ uint64_t spin_lock(struct spinlock *l)
     while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) != 0)
         __asm__ volatile("pause");
     l->owner = this_cpu();
+    this_cpu()->locks_held++;
     return flags;
 }
 
@@ -33,6 +34,7 @@ void spin_unlock(struct spinlock *l, uint64_t saved_flags)
     if (!spin_held(l))
         panic("spinlock '%s': released by a CPU that does not hold it", l->name);
     l->owner = 0;
+    this_cpu()->locks_held--;
     __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
     if (saved_flags & RFLAGS_IF)
         __asm__ volatile("sti" : : : "memory");

@@ -142,8 +142,9 @@ struct thread *thread_create(const char *name, void (*entry)(void *arg), void *a
 
     /* The stack as context_switch expects to find it: six saved registers
      * (R12 = t for thread_start, RBP = 0 to end backtraces), then the
-     * return address. top - 8 keeps the ABI's alignment at thread_entry. */
-    uint64_t *sp = (uint64_t *)(top - 8);
+     * return address. With top 16-byte aligned, thread_start's call leaves
+     * RSP + 8 a multiple of 16 at thread_entry, as the SysV ABI requires. */
+    uint64_t *sp = (uint64_t *)top;
     *--sp = (uint64_t)thread_start;
     *--sp = 0;                  /* rbp */
     *--sp = 0;                  /* rbx */
@@ -178,6 +179,8 @@ void thread_exit(void)
 void thread_kill_current(void)
 {
     struct thread *t = this_cpu()->current;
+    if (this_cpu()->locks_held > 0)
+        panic("thread '%s' faulted holding a spinlock: what it guards may be half-changed", t->name);
     t->killed = true;
     kprintf("thread '%s' (id %d) was stopped by the fault; the kernel goes on\n", t->name, t->id);
     thread_exit();
@@ -187,6 +190,9 @@ void thread_join(struct thread *t)
 {
     uint64_t flags = spin_lock(&sched_lock);
     check_may_block(this_cpu()->current);
+    if (t == this_cpu()->current || t->joined)
+        panic("thread_join('%s'): a thread can be joined once, and not by itself", t->name);
+    t->joined = true;
     while (t->state != THREAD_ZOMBIE) {
         struct thread *me = this_cpu()->current;
         me->state = THREAD_BLOCKED;
