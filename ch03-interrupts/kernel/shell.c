@@ -13,7 +13,6 @@
 #include "console.h"
 #include "frame.h"
 #include "heap.h"
-#include "kpage.h"
 #include "kprintf.h"
 #include "panic.h"
 #include "recover.h"

@@ -12,7 +12,6 @@
 #include "frame.h"
 #include "heap.h"
 #include "kernel_map.h"
-#include "kpage.h"
 #include "kprintf.h"
 #include "memlayout.h"
 #include "paging.h"

@@ -5,7 +5,6 @@
 #ifndef CUBOS_WAIT_H
 #define CUBOS_WAIT_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
 #include "spinlock.h"

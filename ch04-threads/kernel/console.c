@@ -14,14 +14,12 @@
 #include <stddef.h>
 
 #include "console.h"
-#include "cpu.h"
 #include "line_edit.h"
 #include "serial.h"
 #include "spinlock.h"
 #include "string.h"
 #include "vga.h"
 #include "wait.h"
-#include "x86.h"
 
 /*
  * Keys typed but not yet read. A power of two, so the free-running head and

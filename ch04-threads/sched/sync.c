@@ -7,7 +7,6 @@
  */
 #include <stddef.h>
 
-#include "cpu.h"
 #include "panic.h"
 #include "thread.h"
 #include "wait.h"
