@@ -2,6 +2,8 @@
 #ifndef CUBOS_EXCEPTION_H
 #define CUBOS_EXCEPTION_H
 
+#include <stdint.h>
+
 #include "trap.h"
 
 /* Vector numbers (SDM vol 3A, table 6-1). */
@@ -24,13 +26,23 @@
 #define EXC_MACHINE_CHECK 18
 #define EXC_SIMD 19
 
+/* "#PF page fault" and the like, for reports and panics. */
+const char *exception_name(uint64_t vector);
+
 /*
  * Print what went wrong: the exception's name, error code (decoded for a
- * page fault), the registers, CR2 and a symbolized backtrace. Then: a
- * breakpoint returns to the code after INT3; any other exception while a
- * recovery point is armed (recover.h) resumes there, unless it happened in
- * an interrupt handler; anything else panics.
+ * page fault), the registers, CR2 and a symbolized backtrace.
  */
 void exception_report(struct trap_frame *tf);
+
+/*
+ * After the report (trap/fault.c): a breakpoint returns to the code after
+ * INT3; a fault in an interrupt handler panics; a shell command that armed
+ * a recovery point (recover.h) resumes there; anything else panics.
+ */
+void fault_handle(struct trap_frame *tf);
+
+/* The NMI handler (trap/nmi.c): report the NMI and go on. */
+void nmi_handle(struct trap_frame *tf);
 
 #endif

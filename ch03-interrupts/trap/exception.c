@@ -6,6 +6,9 @@
  * because the first report of a bug is often the only one. A kernel
  * stack overflow is recognised as such: it arrives as a double fault, on
  * its own IST stack, with CR2 inside a stack guard page.
+ *
+ * What happens after the report (go on, recover, stop) is decided in
+ * trap/fault.c, not here.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,8 +18,6 @@
 #include "exception.h"
 #include "kprintf.h"
 #include "memlayout.h"
-#include "panic.h"
-#include "recover.h"
 #include "trap.h"
 #include "x86.h"
 
@@ -51,18 +52,6 @@ static const char *const names[VEC_EXCEPTIONS] = {
     [21] = "#CP control protection",
 };
 
-static struct recover_point *armed;
-
-void recover_arm(struct recover_point *p)
-{
-    armed = p;
-}
-
-void recover_disarm(void)
-{
-    armed = NULL;
-}
-
 static void print_page_fault(uint64_t error, uint64_t cr2)
 {
     kprintf("page fault: %s address 0x%llx: %s%s, in %s mode\n",
@@ -95,24 +84,17 @@ static void print_registers(const struct trap_frame *tf)
             (unsigned long long)read_cr3());
 }
 
-/* Resume after recover_save, which then returns 1 (trap/recover.S). */
-static void resume_at(struct trap_frame *tf, const struct recover_point *p)
+const char *exception_name(uint64_t vector)
 {
-    tf->rbx = p->rbx;
-    tf->rbp = p->rbp;
-    tf->r12 = p->r12;
-    tf->r13 = p->r13;
-    tf->r14 = p->r14;
-    tf->r15 = p->r15;
-    tf->rsp = p->rsp;
-    tf->rip = p->rip;
-    tf->rax = 1;
+    if (vector >= VEC_EXCEPTIONS || names[vector] == NULL)
+        return "reserved exception";
+    return names[vector];
 }
 
 void exception_report(struct trap_frame *tf)
 {
     uint64_t cr2 = read_cr2();
-    const char *name = names[tf->vector] ? names[tf->vector] : "reserved exception";
+    const char *name = exception_name(tf->vector);
     bool stack_overflow = tf->vector == EXC_DOUBLE_FAULT &&
                           cr2 >= (uint64_t)boot_stack_guard &&
                           cr2 < (uint64_t)boot_stack_guard + PAGE_SIZE;
@@ -128,16 +110,4 @@ void exception_report(struct trap_frame *tf)
     print_registers(tf);
     backtrace_print(tf->rip, tf->rbp);
 
-    if (tf->vector == EXC_BREAKPOINT) {
-        kprintf("breakpoint: continuing after int3\n");
-        return;                 /* a trap: RIP already points past INT3 */
-    }
-    if (armed != NULL && !trap_in_interrupt()) {
-        struct recover_point *p = armed;
-        armed = NULL;
-        kprintf("recovered: the faulting command was stopped, the kernel goes on\n");
-        resume_at(tf, p);
-        return;
-    }
-    panic("unhandled %s", name);
 }

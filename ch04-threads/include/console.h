@@ -8,7 +8,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 /* Write to every output device. "\n" starts a new line on all of them;
  * VT100 escape sequences (used by the line editor) work on both. */
@@ -17,8 +16,8 @@ void console_write(const char *s, size_t n);
 
 /* Hold the output for a whole message (kprintf does). Returns whether it
  * took the lock (not if this CPU already holds it); pass that to unlock. */
-bool console_lock(uint64_t *flags);
-void console_unlock(bool locked, uint64_t flags);
+bool console_lock(void);
+void console_unlock(bool locked);
 
 /* Queue one key (keys.h) from an interrupt handler. Never blocks: a key that
  * does not fit in the queue is dropped. */

@@ -24,6 +24,8 @@ struct cpu {
     unsigned slice_left;            /* ticks before the current thread is preempted */
     unsigned interrupt_depth;       /* device interrupt handlers running now */
     unsigned locks_held;            /* spinlocks held on this CPU */
+    unsigned irq_off_depth;         /* irq_push_off nesting (spinlock.h) */
+    bool irq_were_on;               /* interrupts were on before the outermost push */
 };
 
 /* Point GS at the boot CPU's struct cpu. First thing in kmain: the console

@@ -17,14 +17,21 @@
 #ifndef CUBOS_RECOVER_H
 #define CUBOS_RECOVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+struct trap_frame;
+
 struct recover_point {
-    uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;   /* offsets used by trap/recover.S */
+    uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip, rflags;   /* offsets used by trap/recover.S */
 };
 
 __attribute__((returns_twice)) int recover_save(struct recover_point *p);
 void recover_arm(struct recover_point *p);
 void recover_disarm(void);
+
+/* For the fault policy (trap/fault.c): if a point is armed, disarm it and
+ * rewrite tf so that IRETQ resumes there; false if none is armed. */
+bool recover_resume(struct trap_frame *tf);
 
 #endif

@@ -37,7 +37,6 @@ struct thread {
     int stack_slot;             /* -1 for the boot thread, which keeps the boot stack */
     uint64_t cpu_ticks;         /* timer ticks spent running */
     uint64_t wake_tick;         /* when SLEEPING */
-    bool killed;                /* stopped by a fault rather than by thread_exit */
     bool joined;                /* someone called thread_join on it */
     struct recover_point *recover;  /* armed recovery point (recover.h), or NULL */
     struct thread *next;        /* run queue, wait queue or sleep list */
@@ -56,16 +55,30 @@ struct thread *thread_create(const char *name, void (*entry)(void *arg), void *a
 /* End the calling thread. */
 __attribute__((noreturn)) void thread_exit(void);
 
-/* Wait for t to exit, then free it. */
+/* Wait for t to exit, then free it. May sleep. */
 void thread_join(struct thread *t);
 
 /* Let the next ready thread run; the caller goes to the back of the queue. */
 void thread_yield(void);
 
-/* Sleep at least ms milliseconds (rounded up to whole timer ticks). */
+/* Sleep at least ms milliseconds (rounded up to whole timer ticks). May sleep. */
 void thread_sleep_ms(uint64_t ms);
 
 struct thread *thread_current(void);
+
+/*
+ * "May sleep": a function that may block (thread_join, thread_sleep_ms,
+ * mutex_lock, sem_down, wait_sleep) calls might_sleep() first. Blocking is
+ * a bug in an interrupt handler (the interrupted thread would sleep before
+ * its handler sent EOI, masking that interrupt for good), with a spinlock
+ * held or interrupts off (no timer to preempt, a lock nobody can release),
+ * and in the idle thread (which must always be able to run). The check
+ * panics naming the blocking function and its caller, as Linux's
+ * might_sleep warns. locks_allowed: spinlocks the caller may hold (the
+ * one wait_sleep releases).
+ */
+void sched_check_may_sleep(const char *what, const void *caller, unsigned locks_allowed);
+#define might_sleep() sched_check_may_sleep(__func__, __builtin_return_address(0), 0)
 
 /* Called by the timer interrupt on every tick: time accounting, waking
  * sleepers, and the end of the running thread's slice. */
@@ -75,7 +88,7 @@ void sched_tick(uint64_t now);
  * wakeup asked for it. */
 void sched_preempt(void);
 
-/* Called by the exception reporter: stop the current thread for good. */
+/* Called by the fault policy (trap/fault.c): stop the current thread for good. */
 __attribute__((noreturn)) void thread_kill_current(void);
 
 /* If addr is in the guard page of a thread stack, that thread's name. */

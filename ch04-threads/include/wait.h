@@ -16,18 +16,20 @@ struct wait_queue {
 };
 
 /*
- * Sleep on wq. The caller holds lock (from spin_lock); it is released while
- * the thread sleeps and taken again before wait_sleep returns, so a
- * condition checked under lock cannot change between the check and the
- * sleep without a wakeup. Callers loop:
+ * Sleep on wq. The caller holds lock (from spin_lock) and no other
+ * spinlock; it is released while the thread sleeps and taken again before
+ * wait_sleep returns, so a condition checked under lock cannot change
+ * between the check and the sleep without a wakeup. Callers loop:
  *     while (!condition) wait_sleep(&wq, &lock);
+ * Every blocking call here (wait_sleep, mutex_lock, sem_down) may sleep:
+ * never from an interrupt handler, with another spinlock held or with
+ * interrupts off; the check (thread.h, might_sleep) panics naming the caller.
  */
 void wait_sleep(struct wait_queue *wq, struct spinlock *lock);
 
-/* Make the first (or every) thread on wq ready. The caller holds the lock
- * that protects the condition the sleepers wait for. */
+/* Make the first thread on wq ready. The caller holds the lock that
+ * protects the condition the sleepers wait for. */
 void wait_wake_one(struct wait_queue *wq);
-void wait_wake_all(struct wait_queue *wq);
 
 /* A sleeping lock: at most one owner; others sleep until it is free. */
 struct mutex {

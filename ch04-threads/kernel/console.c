@@ -44,18 +44,18 @@ static unsigned key_tail;       /* keys put in so far */
  * by this CPU (the report then lands in the middle of the interrupted line). */
 static struct spinlock output_lock = SPINLOCK_INIT("console output");
 
-bool console_lock(uint64_t *flags)
+bool console_lock(void)
 {
     if (spin_held(&output_lock))
         return false;
-    *flags = spin_lock(&output_lock);
+    spin_lock(&output_lock);
     return true;
 }
 
-void console_unlock(bool locked, uint64_t flags)
+void console_unlock(bool locked)
 {
     if (locked)
-        spin_unlock(&output_lock, flags);
+        spin_unlock(&output_lock);
 }
 
 /* One editor for the whole kernel, so the history lasts across prompts. */
@@ -76,24 +76,24 @@ void console_write(const char *s, size_t n)
 
 void console_key(int key)
 {
-    uint64_t flags = spin_lock(&input_lock);
+    spin_lock(&input_lock);
     if (key_tail - key_head < KEY_QUEUE_SIZE) {
         key_queue[key_tail % KEY_QUEUE_SIZE] = key;
         key_tail++;
         wait_wake_one(&key_ready);
     }
-    spin_unlock(&input_lock, flags);
+    spin_unlock(&input_lock);
 }
 
 /* Take the next key, sleeping until an interrupt queues one. */
 static int console_wait_key(void)
 {
-    uint64_t flags = spin_lock(&input_lock);
+    spin_lock(&input_lock);
     while (key_head == key_tail)
         wait_sleep(&key_ready, &input_lock);
     int key = key_queue[key_head % KEY_QUEUE_SIZE];
     key_head++;
-    spin_unlock(&input_lock, flags);
+    spin_unlock(&input_lock);
     return key;
 }
 
@@ -101,10 +101,9 @@ static int console_wait_key(void)
 static void console_emit(const char *s, size_t n, void *ctx)
 {
     (void)ctx;
-    uint64_t flags;
-    bool locked = console_lock(&flags);
+    bool locked = console_lock();
     console_write(s, n);
-    console_unlock(locked, flags);
+    console_unlock(locked);
 }
 
 /* Copy the finished line into buf, cut to size - 1 characters, and return

@@ -19,10 +19,9 @@ static void console_sink(char c, void *ctx)
 
 int kvprintf(const char *fmt, va_list args)
 {
-    uint64_t flags;
-    bool locked = console_lock(&flags);
+    bool locked = console_lock();
     int n = format(console_sink, NULL, fmt, args);
-    console_unlock(locked, flags);
+    console_unlock(locked);
     return n;
 }
 

@@ -6,7 +6,6 @@
  * (recover.h), so a command that faults is reported and stopped, and the
  * shell, like the kernel, goes on.
  */
-#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,13 +27,6 @@
 #define SPAWN_STEPS 5
 #define KBD_CONTROLLER 0x64
 #define KBD_PULSE_RESET 0xFE    /* 8042 command: pulse the CPU reset line */
-
-struct command {
-    const char *name;
-    const char *usage;
-    const char *help;
-    void (*run)(int argc, char **argv);
-};
 
 static void cmd_help(int argc, char **argv);
 
@@ -88,70 +80,6 @@ static void cmd_halt(int argc, char **argv)
     kernel_finish();
 }
 
-/* Recurse with 512 bytes of stack per call until the guard page stops it. */
-static int overflow_stack(int depth)
-{
-    volatile char pad[512];
-    pad[0] = (char)depth;
-    if (depth == INT_MAX)       /* never reached: 16 KiB of stack runs out first */
-        return 0;
-    return overflow_stack(depth + 1) + pad[0];
-}
-
-static const uint8_t not_code[] = { 0xC3 };     /* RET, but in .rodata: not executable */
-
-static void overflow_thread(void *arg)
-{
-    (void)arg;
-    kprintf("%d\n", overflow_stack(0));
-}
-
-static void cmd_fault(int argc, char **argv)
-{
-    const char *kind = argc == 2 ? argv[1] : "";
-    volatile int zero = 0;
-    if (strcmp(kind, "divide") == 0) {
-        kprintf("fault: dividing by zero (#DE)\n");
-        /* In asm: for 1 / x in C, gcc may compute the answer without dividing. */
-        uint32_t quotient = 1, remainder = 0;
-        __asm__ volatile("divl %2" : "+a"(quotient), "+d"(remainder) : "r"((uint32_t)zero));
-    } else if (strcmp(kind, "breakpoint") == 0) {
-        kprintf("fault: int3 (#BP), a trap the kernel continues after\n");
-        __asm__ volatile("int3");
-        kprintf("fault: back from the breakpoint\n");
-    } else if (strcmp(kind, "opcode") == 0) {
-        kprintf("fault: executing ud2 (#UD)\n");
-        __asm__ volatile("ud2");
-    } else if (strcmp(kind, "gp") == 0) {
-        kprintf("fault: reading a non-canonical address (#GP)\n");
-        (void)*(volatile uint64_t *)(uintptr_t)0x8000000000000000ull;
-    } else if (strcmp(kind, "pagefault") == 0) {
-        kprintf("fault: reading unmapped address 0xdead0000 (#PF)\n");
-        (void)*(volatile uint64_t *)(uintptr_t)0xdead0000ull;
-    } else if (strcmp(kind, "wx") == 0) {
-        kprintf("fault: writing to the kernel's code (#PF, W^X)\n");
-        *(volatile uint8_t *)(uintptr_t)&cmd_fault = 0xCC;
-    } else if (strcmp(kind, "nx") == 0) {
-        kprintf("fault: jumping into read-only data (#PF, NX)\n");
-        ((void (*)(void))(uintptr_t)not_code)();
-        kprintf("fault: not reached\n");   /* keeps the call from becoming a jump */
-    } else if (strcmp(kind, "stack") == 0) {
-        kprintf("fault: recursing until the kernel stack overflows (#DF)\n");
-        kprintf("%d\n", overflow_stack(0));
-    } else if (strcmp(kind, "thread") == 0) {
-        kprintf("fault: a new thread overflows its stack; the fault stops it, not the shell\n");
-        struct thread *t = thread_create("overflow", overflow_thread, NULL);
-        if (t == NULL) {
-            kprintf("fault: no memory for a thread\n");
-            return;
-        }
-        thread_join(t);
-        kprintf("fault: thread 'overflow' has ended\n");
-    } else {
-        kprintf("usage: fault divide|breakpoint|opcode|gp|pagefault|wx|nx|stack|thread\n");
-    }
-}
-
 static void cmd_ps(int argc, char **argv)
 {
     (void)argc;
@@ -203,25 +131,48 @@ static void cmd_spawn(int argc, char **argv)
     kprintf("spawn: %d threads finished\n", count);
 }
 
-static const struct command commands[] = {
+static const struct shell_command commands[] = {
     { "help", "help", "list the commands", cmd_help },
     { "echo", "echo [word...]", "print the words", cmd_echo },
     { "uptime", "uptime", "time since the timer started", cmd_uptime },
     { "mem", "mem", "free frames and heap use", cmd_mem },
     { "ps", "ps", "list the threads", cmd_ps },
     { "spawn", "spawn [n]", "start n threads that print as they run (default 3)", cmd_spawn },
-    { "fault", "fault <kind>", "raise an exception to see its report (no kind: list)", cmd_fault },
     { "reboot", "reboot", "restart the machine", cmd_reboot },
     { "halt", "halt", "stop the kernel", cmd_halt },
     { NULL, NULL, NULL, NULL },
 };
 
+/* Commands that exist to show how the kernel reacts to faults and bugs,
+ * each in its own file (kernel/demo_*.c), apart from the real ones. */
+static const struct shell_command *const demos[] = {
+    &demo_fault_command,
+    &demo_bug_command,
+    NULL,
+};
+
+static const struct shell_command *find_command(const char *name)
+{
+    for (const struct shell_command *c = commands; c->name; c++) {
+        if (strcmp(name, c->name) == 0)
+            return c;
+    }
+    for (int i = 0; demos[i]; i++) {
+        if (strcmp(name, demos[i]->name) == 0)
+            return demos[i];
+    }
+    return NULL;
+}
+
 static void cmd_help(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    for (const struct command *c = commands; c->name; c++)
+    for (const struct shell_command *c = commands; c->name; c++)
         kprintf("  %-24s %s\n", c->usage, c->help);
+    kprintf("Demos:\n");
+    for (int i = 0; demos[i]; i++)
+        kprintf("  %-24s %s\n", demos[i]->usage, demos[i]->help);
     kprintf("Keys: Left/Right, Home/End (Ctrl-A/Ctrl-E), Up/Down history, "
             "Ctrl-U clears the line, Ctrl-C drops it.\n");
 }
@@ -248,7 +199,7 @@ static int split_words(char *line, char **argv, int max)
 /* The command being run. Static, not local: after a fault, execution comes
  * back through recover_save, and locals kept in registers would not survive. */
 static struct {
-    const struct command *command;
+    const struct shell_command *command;
     int argc;
     char **argv;
 } running;
@@ -275,16 +226,15 @@ static void run_line(char *line)
     }
     if (argc == 0)
         return;
-    for (const struct command *c = commands; c->name; c++) {
-        if (strcmp(argv[0], c->name) != 0)
-            continue;
-        running.command = c;
-        running.argc = argc;
-        running.argv = argv;
-        run_recoverable();
+    const struct shell_command *c = find_command(argv[0]);
+    if (c == NULL) {
+        kprintf("shell: unknown command '%s'; type 'help' for the list\n", argv[0]);
         return;
     }
-    kprintf("shell: unknown command '%s'; type 'help' for the list\n", argv[0]);
+    running.command = c;
+    running.argc = argc;
+    running.argv = argv;
+    run_recoverable();
 }
 
 void shell_thread(void *arg)

@@ -111,17 +111,17 @@ void frame_init(const struct boot_info *bi, paddr_t info_phys)
 
 paddr_t frame_alloc(void)
 {
-    uint64_t flags = spin_lock(&pool_lock);
+    spin_lock(&pool_lock);
     paddr_t frame = frame_pool_alloc(&pool);
-    spin_unlock(&pool_lock, flags);
+    spin_unlock(&pool_lock);
     return frame;
 }
 
 void frame_free(paddr_t frame)
 {
-    uint64_t flags = spin_lock(&pool_lock);
+    spin_lock(&pool_lock);
     int err = frame_pool_free(&pool, frame);
-    spin_unlock(&pool_lock, flags);
+    spin_unlock(&pool_lock);
     if (err != 0)
         panic("frame_free(0x%llx): not an allocated frame (double free or bad address)",
               (unsigned long long)frame);

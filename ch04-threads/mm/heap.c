@@ -310,31 +310,31 @@ static void *heap_realloc(void *ptr, size_t size)
 
 void *kmalloc(size_t size)
 {
-    uint64_t flags = spin_lock(&heap_lock);
+    spin_lock(&heap_lock);
     void *p = heap_alloc(size);
-    spin_unlock(&heap_lock, flags);
+    spin_unlock(&heap_lock);
     return p;
 }
 
 void kfree(void *ptr)
 {
-    uint64_t flags = spin_lock(&heap_lock);
+    spin_lock(&heap_lock);
     heap_free(ptr);
-    spin_unlock(&heap_lock, flags);
+    spin_unlock(&heap_lock);
 }
 
 void *krealloc(void *ptr, size_t size)
 {
-    uint64_t flags = spin_lock(&heap_lock);
+    spin_lock(&heap_lock);
     void *p = heap_realloc(ptr, size);
-    spin_unlock(&heap_lock, flags);
+    spin_unlock(&heap_lock);
     return p;
 }
 
 struct heap_stats heap_stats(void)
 {
-    uint64_t flags = spin_lock(&heap_lock);
+    spin_lock(&heap_lock);
     struct heap_stats s = stats;
-    spin_unlock(&heap_lock, flags);
+    spin_unlock(&heap_lock);
     return s;
 }

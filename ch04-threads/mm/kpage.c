@@ -35,9 +35,9 @@ static void unmap_run(uintptr_t va, size_t npages)
 
 static void count_pages(long delta)
 {
-    uint64_t flags = spin_lock(&lock);
+    spin_lock(&lock);
     pages_out += delta;
-    spin_unlock(&lock, flags);
+    spin_unlock(&lock);
 }
 
 /* Take the addresses for npages and their guard page; 0 if the region is used up. */
@@ -45,12 +45,12 @@ static uintptr_t reserve_addresses(size_t npages)
 {
     uintptr_t span = (npages + 1) * PAGE_SIZE;      /* + an unmapped guard page */
     uintptr_t va = 0;
-    uint64_t flags = spin_lock(&lock);
+    spin_lock(&lock);
     if (npages <= (KPAGE_LIMIT - KPAGE_BASE) / PAGE_SIZE && span <= KPAGE_LIMIT - next_va) {
         va = next_va;
         next_va += span;
     }
-    spin_unlock(&lock, flags);
+    spin_unlock(&lock);
     return va;
 }
 

@@ -123,13 +123,13 @@ static int map_at(paddr_t root, uintptr_t va, paddr_t pa, uint64_t flags, int le
     if (va % size != 0 || pa % size != 0 || !is_canonical(va) || (flags & ~PTE_FLAGS_MASK))
         return -EINVAL;
     int err = 0;
-    uint64_t saved = spin_lock(&pt_lock);
+    spin_lock(&pt_lock);
     pte_t *e = find_entry(root, va, level, true, &err);
     if (e != NULL && (*e & PTE_PRESENT))
         err = -EEXIST;
     else if (e != NULL)     /* a not-present entry is never cached in the TLB: no flush */
         *e = pa | flags | PTE_PRESENT | (level == LEVEL_PD ? PTE_HUGE : 0);
-    spin_unlock(&pt_lock, saved);
+    spin_unlock(&pt_lock);
     return err;
 }
 
@@ -146,7 +146,7 @@ int pt_map_huge(paddr_t root, uintptr_t va, paddr_t pa, uint64_t flags)
 int pt_unmap(paddr_t root, uintptr_t va, paddr_t *pa)
 {
     uint64_t size;
-    uint64_t saved = spin_lock(&pt_lock);
+    spin_lock(&pt_lock);
     pte_t *e = find_leaf(root, va, &size);
     if (e != NULL) {
         if (pa != NULL)
@@ -154,7 +154,7 @@ int pt_unmap(paddr_t root, uintptr_t va, paddr_t *pa)
         *e = 0;
         flush_if_current(root, va);
     }
-    spin_unlock(&pt_lock, saved);
+    spin_unlock(&pt_lock);
     return e != NULL ? 0 : -ENOENT;
 }
 
@@ -176,13 +176,13 @@ int pt_protect(paddr_t root, uintptr_t va, uint64_t flags)
     if (flags & ~PTE_FLAGS_MASK)
         return -EINVAL;
     uint64_t size;
-    uint64_t saved = spin_lock(&pt_lock);
+    spin_lock(&pt_lock);
     pte_t *e = find_leaf(root, va, &size);
     if (e != NULL) {
         *e = (*e & ~PTE_FLAGS_MASK) | flags;
         flush_if_current(root, va);
     }
-    spin_unlock(&pt_lock, saved);
+    spin_unlock(&pt_lock);
     return e != NULL ? 0 : -ENOENT;
 }
 

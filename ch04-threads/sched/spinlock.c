@@ -5,19 +5,31 @@
 #include "cpu.h"
 #include "panic.h"
 #include "spinlock.h"
+#include "x86.h"
 
-#define RFLAGS_IF (1 << 9)
-
-static uint64_t save_flags_and_disable(void)
+void irq_push_off(void)
 {
-    uint64_t flags;
-    __asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
-    return flags;
+    bool were_on = irq_enabled();
+    irq_disable();
+    struct cpu *cpu = this_cpu();
+    if (cpu->irq_off_depth++ == 0)
+        cpu->irq_were_on = were_on;
 }
 
-uint64_t spin_lock(struct spinlock *l)
+void irq_pop_off(void)
 {
-    uint64_t flags = save_flags_and_disable();
+    struct cpu *cpu = this_cpu();
+    if (irq_enabled())
+        panic("irq_pop_off: interrupts are on inside an interrupts-off section");
+    if (cpu->irq_off_depth == 0)
+        panic("irq_pop_off without irq_push_off");
+    if (--cpu->irq_off_depth == 0 && cpu->irq_were_on)
+        irq_enable();
+}
+
+void spin_lock(struct spinlock *l)
+{
+    irq_push_off();
     if (spin_held(l))
         panic("spinlock '%s': this CPU already holds it (deadlock)", l->name);
     /* Exchange until we are the one who changed 0 to 1; PAUSE tells the
@@ -26,18 +38,16 @@ uint64_t spin_lock(struct spinlock *l)
         __asm__ volatile("pause");
     l->owner = this_cpu();
     this_cpu()->locks_held++;
-    return flags;
 }
 
-void spin_unlock(struct spinlock *l, uint64_t saved_flags)
+void spin_unlock(struct spinlock *l)
 {
     if (!spin_held(l))
         panic("spinlock '%s': released by a CPU that does not hold it", l->name);
     l->owner = 0;
     this_cpu()->locks_held--;
     __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
-    if (saved_flags & RFLAGS_IF)
-        __asm__ volatile("sti" : : : "memory");
+    irq_pop_off();
 }
 
 bool spin_held(const struct spinlock *l)

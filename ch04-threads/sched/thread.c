@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backtrace.h"
 #include "cpu.h"
 #include "heap.h"
 #include "kprintf.h"
@@ -22,8 +23,8 @@
 #include "thread.h"
 #include "thread_stack.h"
 #include "timer.h"
+#include "trap.h"
 
-#define RFLAGS_IF (1 << 9)
 #define PS_MAX_SHOWN 64
 
 void context_switch(uint64_t *save_rsp, uint64_t load_rsp);
@@ -73,19 +74,36 @@ static void make_ready(struct thread *t)
         this_cpu()->need_resched = true;
 }
 
-/* The idle thread must always be able to run: it never waits. */
-static void check_may_block(struct thread *t)
+void sched_check_may_sleep(const char *what, const void *caller, unsigned locks_allowed)
 {
-    if (t == this_cpu()->idle)
-        panic("the idle thread tried to wait; only other threads may block");
+    struct cpu *cpu = this_cpu();
+    const char *why = NULL;
+    if (trap_in_interrupt())
+        why = "in an interrupt handler";
+    else if (cpu->locks_held > locks_allowed)
+        why = "holding a spinlock";
+    else if (cpu->irq_off_depth > locks_allowed)
+        why = "with interrupts turned off";
+    else if (cpu->current == cpu->idle)
+        why = "in the idle thread, which must always be able to run";
+    if (why == NULL)
+        return;
+    uint64_t offset;
+    const char *fn = ksym_lookup((uint64_t)caller, &offset);
+    panic("%s may sleep, but %s+0x%llx called it %s", what, fn ? fn : "?",
+          (unsigned long long)offset, why);
 }
 
-/* Switch to the next ready thread (or idle). sched_lock must be held and
- * the current thread already placed where it belongs. */
+/* Switch to the next ready thread (or idle). sched_lock must be held, and
+ * no other spinlock, and the current thread already placed where it
+ * belongs. */
 static void schedule(void)
 {
     struct cpu *cpu = this_cpu();
     struct thread *prev = cpu->current;
+    if (cpu->locks_held != 1 || cpu->irq_off_depth != 1)
+        panic("schedule: thread '%s' holds %u spinlocks besides sched_lock",
+              prev->name, cpu->locks_held - 1);
     struct thread *next = queue_pop(&run_queue);
     if (next == NULL)
         next = prev->state == THREAD_RUNNING ? prev : cpu->idle;
@@ -97,7 +115,12 @@ static void schedule(void)
     if (prev->state == THREAD_RUNNING)
         prev->state = THREAD_READY;     /* the idle thread, which waits outside the queue */
     cpu->current = next;
+    /* Whether interrupts were on before sched_lock was taken belongs to
+     * this thread, not to the CPU: keep it across the switch (the next
+     * thread releases sched_lock with its own). */
+    bool were_on = cpu->irq_were_on;
     context_switch(&prev->saved_rsp, next->saved_rsp);
+    this_cpu()->irq_were_on = were_on;
 }
 
 void sched_init(void)
@@ -119,7 +142,10 @@ void sched_init(void)
 /* The first C code of every new thread (from thread_start in switch.S). */
 void thread_entry(struct thread *t)
 {
-    spin_unlock(&sched_lock, RFLAGS_IF);    /* taken by whoever switched to us; interrupts on */
+    /* sched_lock was taken by whoever switched to us; a new thread starts
+     * with interrupts on. */
+    this_cpu()->irq_were_on = true;
+    spin_unlock(&sched_lock);
     t->entry(t->arg);
     thread_exit();
 }
@@ -154,12 +180,12 @@ struct thread *thread_create(const char *name, void (*entry)(void *arg), void *a
     *--sp = 0;                  /* r15 */
     t->saved_rsp = (uint64_t)sp;
 
-    uint64_t flags = spin_lock(&sched_lock);
+    spin_lock(&sched_lock);
     t->id = next_id++;
     t->all_next = all_threads;
     all_threads = t;
     make_ready(t);
-    spin_unlock(&sched_lock, flags);
+    spin_unlock(&sched_lock);
     return t;
 }
 
@@ -179,17 +205,14 @@ void thread_exit(void)
 void thread_kill_current(void)
 {
     struct thread *t = this_cpu()->current;
-    if (this_cpu()->locks_held > 0)
-        panic("thread '%s' faulted holding a spinlock: what it guards may be half-changed", t->name);
-    t->killed = true;
     kprintf("thread '%s' (id %d) was stopped by the fault; the kernel goes on\n", t->name, t->id);
     thread_exit();
 }
 
 void thread_join(struct thread *t)
 {
-    uint64_t flags = spin_lock(&sched_lock);
-    check_may_block(this_cpu()->current);
+    might_sleep();
+    spin_lock(&sched_lock);
     if (t == this_cpu()->current || t->joined)
         panic("thread_join('%s'): a thread can be joined once, and not by itself", t->name);
     t->joined = true;
@@ -205,7 +228,7 @@ void thread_join(struct thread *t)
             break;
         }
     }
-    spin_unlock(&sched_lock, flags);
+    spin_unlock(&sched_lock);
     /* The zombie switched away for the last time: its stack is free to go. */
     thread_stack_free(t->stack_slot);
     kfree(t);
@@ -213,12 +236,12 @@ void thread_join(struct thread *t)
 
 void thread_yield(void)
 {
-    uint64_t flags = spin_lock(&sched_lock);
+    spin_lock(&sched_lock);
     struct thread *t = this_cpu()->current;
     if (t != this_cpu()->idle)
         make_ready(t);
     schedule();
-    spin_unlock(&sched_lock, flags);
+    spin_unlock(&sched_lock);
 }
 
 void thread_sleep_ms(uint64_t ms)
@@ -226,15 +249,15 @@ void thread_sleep_ms(uint64_t ms)
     /* Wake at the first tick boundary at least ms from now: the current
      * tick is partly over, so one more than ms worth of ticks. */
     uint64_t ticks = (ms * TIMER_HZ + 999) / 1000;
-    uint64_t flags = spin_lock(&sched_lock);
+    might_sleep();
+    spin_lock(&sched_lock);
     struct thread *t = this_cpu()->current;
-    check_may_block(t);
     t->wake_tick = timer_ticks() + ticks + 1;
     t->state = THREAD_SLEEPING;
     t->next = sleepers;
     sleepers = t;
     schedule();
-    spin_unlock(&sched_lock, flags);
+    spin_unlock(&sched_lock);
 }
 
 struct thread *thread_current(void)
@@ -247,7 +270,7 @@ void sched_tick(uint64_t now)
     struct cpu *cpu = this_cpu();
     if (cpu->current == NULL)
         return;                 /* before sched_init */
-    uint64_t flags = spin_lock(&sched_lock);
+    spin_lock(&sched_lock);
     cpu->current->cpu_ticks++;
     for (struct thread **p = &sleepers; *p;) {
         struct thread *t = *p;
@@ -260,7 +283,7 @@ void sched_tick(uint64_t now)
     }
     if (cpu->current != cpu->idle && --cpu->slice_left == 0)
         cpu->need_resched = true;
-    spin_unlock(&sched_lock, flags);
+    spin_unlock(&sched_lock);
 }
 
 void sched_preempt(void)
@@ -272,32 +295,26 @@ void sched_preempt(void)
 
 void wait_sleep(struct wait_queue *wq, struct spinlock *lock)
 {
+    if (!spin_held(lock))
+        panic("wait_sleep: the caller does not hold '%s'", lock->name);
+    sched_check_may_sleep(__func__, __builtin_return_address(0), 1);
     spin_lock(&sched_lock);
-    spin_unlock(lock, 0);       /* interrupts stay off: sched_lock is held */
+    spin_unlock(lock);          /* interrupts stay off: sched_lock is held */
     struct thread *t = this_cpu()->current;
-    check_may_block(t);
     t->state = THREAD_BLOCKED;
     queue_push(wq, t);
     schedule();
-    spin_unlock(&sched_lock, 0);
-    spin_lock(lock);            /* interrupts are still off: the caller's saved flags stay right */
+    spin_unlock(&sched_lock);
+    spin_lock(lock);
 }
 
 void wait_wake_one(struct wait_queue *wq)
 {
-    uint64_t flags = spin_lock(&sched_lock);
+    spin_lock(&sched_lock);
     struct thread *t = queue_pop(wq);
     if (t)
         make_ready(t);
-    spin_unlock(&sched_lock, flags);
-}
-
-void wait_wake_all(struct wait_queue *wq)
-{
-    uint64_t flags = spin_lock(&sched_lock);
-    for (struct thread *t; (t = queue_pop(wq)) != NULL;)
-        make_ready(t);
-    spin_unlock(&sched_lock, flags);
+    spin_unlock(&sched_lock);
 }
 
 const char *thread_stack_guard_owner(uint64_t addr)
@@ -334,7 +351,7 @@ void sched_print_threads(void)
         uint64_t ticks;
     } rows[PS_MAX_SHOWN];
     int n = 0, total = 0;
-    uint64_t flags = spin_lock(&sched_lock);
+    spin_lock(&sched_lock);
     for (struct thread *t = all_threads; t; t = t->all_next, total++) {
         if (n < PS_MAX_SHOWN) {
             rows[n].id = t->id;
@@ -344,7 +361,7 @@ void sched_print_threads(void)
             n++;
         }
     }
-    spin_unlock(&sched_lock, flags);
+    spin_unlock(&sched_lock);
 
     kprintf("  ID  NAME             STATE     CPU (ms)\n");
     for (int i = n - 1; i >= 0; i--)

@@ -41,21 +41,21 @@ static void unmap_pages(int slot, int npages)
 
 static int take_slot(void)
 {
-    uint64_t flags = spin_lock(&lock);
+    spin_lock(&lock);
     int slot = -1;
     if (nfree > 0)
         slot = free_slots[--nfree];
     else if (never_used < THREAD_STACK_SLOTS)
         slot = never_used++;
-    spin_unlock(&lock, flags);
+    spin_unlock(&lock);
     return slot;
 }
 
 static void give_slot(int slot)
 {
-    uint64_t flags = spin_lock(&lock);
+    spin_lock(&lock);
     free_slots[nfree++] = (uint16_t)slot;
-    spin_unlock(&lock, flags);
+    spin_unlock(&lock);
 }
 
 int thread_stack_alloc(uint64_t *top)

@@ -63,6 +63,7 @@ void trap_init(void)
         set_gate(v, (uint64_t)(trap_stubs + STUB_SIZE * v), 0);
     set_gate(EXC_DOUBLE_FAULT, (uint64_t)(trap_stubs + STUB_SIZE * EXC_DOUBLE_FAULT), IST_DOUBLE_FAULT);
     set_gate(EXC_NMI, (uint64_t)(trap_stubs + STUB_SIZE * EXC_NMI), IST_NMI);
+    handlers[EXC_NMI] = nmi_handle;
     struct idt_pointer p = { sizeof(idt) - 1, (uint64_t)idt };
     __asm__ volatile("lidt %0" : : "m"(p));
 }
@@ -85,8 +86,10 @@ void trap_dispatch(struct trap_frame *tf)
         this_cpu()->interrupt_depth++;
     if (h != NULL)
         h(tf);
-    else if (tf->vector < VEC_EXCEPTIONS)
+    else if (tf->vector < VEC_EXCEPTIONS) {
         exception_report(tf);
+        fault_handle(tf);
+    }
     else if (tf->vector != VEC_SPURIOUS)
         kprintf("trap: unexpected interrupt on vector %llu\n", (unsigned long long)tf->vector);
     if (device)

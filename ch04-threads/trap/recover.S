@@ -2,10 +2,10 @@
  * recover.S: a way back from a fault, in the manner of setjmp.
  *
  * The shell saves a recovery point before it runs a command; when the
- * command faults, trap/exception.c reports the fault and then rewrites the
- * trap frame with the saved registers, so IRETQ "returns" from
- * recover_save a second time, with 1. Only the registers a called function
- * must preserve (SysV ABI) plus RSP and RIP need saving.
+ * command faults, trap/exception.c reports the fault and trap/recover.c
+ * rewrites the trap frame with the saved registers, so IRETQ "returns"
+ * from recover_save a second time, with 1. Only the registers a called
+ * function must preserve (SysV ABI) plus RSP, RIP and RFLAGS need saving.
  */
 
 /* int recover_save(struct recover_point *p): 0 now, 1 when resumed after a fault. */
@@ -22,6 +22,8 @@ recover_save:
     movq %rax, 48(%rdi)
     movq (%rsp), %rax           /* our return address */
     movq %rax, 56(%rdi)
+    pushfq
+    popq 64(%rdi)
     xorl %eax, %eax
     ret
 

@@ -153,6 +153,19 @@ def test_fault_is_reported_and_the_shell_goes_on(chapter, kind):
     assert m.wait_exit() == PASS_STATUS
 
 
+def test_nmi_is_reported_and_the_kernel_goes_on(chapter):
+    """An NMI (QEMU's monitor command `nmi`, the NMI button) at an idle
+    prompt blames no one: it is reported and the shell still answers."""
+    m = shell(chapter, "nmi", monitor=True)
+    since = m.mark()
+    m.hmp("nmi")
+    m.expect(r"\nNMI at rip 0x[0-9a-f]+: no hardware error latched \(a watchdog, or the NMI button\); "
+             r"the kernel goes on\n", since=since)
+    m.command("echo still alive", r"\nstill alive\n")
+    text = halt(m)
+    assert "EXCEPTION" not in text and "stopped by the fault" not in text, text
+
+
 def test_timer_agrees_with_the_host_clock(chapter):
     m = shell(chapter, "timer")
 
@@ -185,5 +198,5 @@ def test_exception_outside_a_command_panics(chapter):
                       ["hbreak shell_run", "continue", "set $pc = 0xdead0000", "detach"])
         assert "Breakpoint 1, shell_run" in out, out
         m.expect(r"page fault: instruction fetch at address 0xdead0000: the page is not mapped")
-        m.expect(r"^PANIC at trap/exception\.c:\d+: unhandled #PF page fault$")
+        m.expect(r"^PANIC at trap/fault\.c:\d+: unhandled #PF page fault$")
         assert m.wait_exit() == FAIL_STATUS

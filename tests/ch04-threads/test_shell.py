@@ -29,5 +29,5 @@ def test_fault_in_the_idle_thread_panics(chapter):
         out = run_gdb(chapter_kernel(chapter), port,
                       ["hbreak timer_init", "continue", "set $pc = 0xdead0000", "detach"])
         assert "Breakpoint 1, timer_init" in out, out
-        m.expect(r"^PANIC at trap/exception\.c:\d+: unhandled #PF page fault$")
+        m.expect(r"^PANIC at trap/fault\.c:\d+: unhandled #PF page fault$")
         assert m.wait_exit() == FAIL_STATUS

@@ -8,21 +8,29 @@ PROMPT = r"cubos> "
 
 
 def test_scheduler_self_tests(chapter):
-    """1,000 threads under a mutex, a thread that never yields, sleep
-    accuracy within a tick, 10,000 create/exit cycles, semaphores."""
+    """1,000 threads under a mutex, a thread that never yields, sleeps that
+    never end early, threads hammering the heap, 10,000 create/exit cycles,
+    semaphores."""
     m = Machine(chapter, "selftest", options="exit=qemu selftest", timeout=120).start()
     m.expect(PROMPT)
     m.send("halt\r")
     text = grade(m, must=[
         r"^selftest threads: 1000 threads x 20 increments under a mutex = 20000$",
         r"^selftest threads: a thread that never yields was preempted \(\d+ spins while we slept\)$",
-        r"^selftest threads: sleep 10 ms took \d+\.\d{3} ms$",
+        r"^selftest threads: sleep 10 ms took \d+\.\d{3} ms \(best of 3\)$",
+        r"^selftest threads: 4 threads hammered the heap for 400 ms with preemption on; "
+        r"no block overlapped, heap use unchanged$",
         r"^selftest threads: 10000 create/exit/join cycles; free frames and heap use unchanged$",
         r"^selftest threads: producer/consumer through a 4-slot ring with semaphores, sum 500500$",
         r"^selftest threads: PASS$",
         r"^selftest: all passed$"], must_not=[r"FAIL", r"^EXCEPTION"])
-    for ms, took in re.findall(r"^selftest threads: sleep (\d+) ms took (\d+\.\d+) ms$", text, re.MULTILINE):
-        assert int(ms) <= float(took) <= int(ms) + 10.5, f"sleep {ms} ms took {took} ms"
+    # Never early (the kernel checks that exactly); late by at most a tick
+    # on an idle host, but a loaded host delays the guest: the best of three
+    # tries must still be within twice the time asked for, plus 60 ms.
+    sleeps = re.findall(r"^selftest threads: sleep (\d+) ms took (\d+\.\d+) ms", text, re.MULTILINE)
+    assert len(sleeps) == 4, text
+    for ms, took in sleeps:
+        assert int(ms) <= float(took) <= 2 * int(ms) + 60, f"sleep {ms} ms took {took} ms"
 
 
 def test_ps_lists_the_threads(chapter):
