@@ -147,6 +147,12 @@ def gdb_output(run, block, timeout=60):
                  memory=o.get("memory", "128M"), options=opts, gdb_port=port) as m:
         done = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True, timeout=timeout)
+        if "serial" in o:
+            if "Breakpoint 1" not in done.stdout:
+                m.fail(f"gdb never stopped at its breakpoint for {block.where}:\n{done.stdout}")
+            m.expect(o.get("until") or r"^cubos: done")
+            m.stop()
+            return _lines(m.transcript), m.log_path
     log = OUT / "book" / f"{run.name}-gdb.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text(done.stdout)
@@ -173,26 +179,35 @@ def _same(page, real, annotated):
 
 
 def _match_run(chunk, real, at, any_order, annotated):
-    """How many lines of chunk match real from index at (all of them on a match)."""
+    """How many lines of chunk (page line number, raw, normalised) match real
+    (raw, normalised) from index at: all of them on a match."""
     j = 0
     while j < len(chunk):
         if at + j >= len(real):
             return j
-        page = chunk[j][1]
+        page = chunk[j][2]
         if any_order and re.search(any_order, page):
             k = j
-            while k < len(chunk) and re.search(any_order, chunk[k][1]):
+            while k < len(chunk) and re.search(any_order, chunk[k][2]):
                 k += 1
-            want = sorted(t for _, t in chunk[j:k])
-            got = sorted(real[at + j:at + k])
+            want = sorted(c[2] for c in chunk[j:k])
+            got = sorted(r[1] for r in real[at + j:at + k])
             if want != got:
                 return j
             j = k
             continue
-        if not _same(page, real[at + j], annotated):
+        if not _same(page, real[at + j][1], annotated):
             return j
         j += 1
     return j
+
+
+ADVICE = ("Fix the page (the run's output is in the log above), or add a 'vary' "
+          "regex to the block if this part differs from run to run.")
+
+
+def _show(raw, norm):
+    return raw if raw == norm else f"{raw}\n      normalised: {norm}"
 
 
 def compare(block, real_lines, log_path=None, describe=""):
@@ -201,7 +216,7 @@ def compare(block, real_lines, log_path=None, describe=""):
     vary = [rx for rx in (o.get("vary") or "").split("\n") if rx.strip()]
     any_order = o.get("any-order")
     annotated = "annotated" in o
-    real = [_normalise(r, vary) for r in real_lines]
+    real = [(r, _normalise(r, vary)) for r in real_lines]
     chunks, chunk = [], []
     for number, text in block.lines:
         if text.strip() == "...":
@@ -209,12 +224,12 @@ def compare(block, real_lines, log_path=None, describe=""):
                 chunks.append(chunk)
             chunk = []
         else:
-            chunk.append((number, _normalise(text, vary)))
+            chunk.append((number, text, _normalise(text, vary)))
     if chunk:
         chunks.append(chunk)
 
-    head = (f"{block.where}: the expected-output block does not match a real run "
-            f"({describe}; full output: {log_path}).\n")
+    head = (f"{block.where}: the expected-output block does not match a real run\n"
+            f"  run: {describe}\n  log: {log_path}\n")
     cursor = 0
     for chunk in chunks:
         best = (-1, None)
@@ -228,19 +243,23 @@ def compare(block, real_lines, log_path=None, describe=""):
         else:
             n, at = best
             if n > 0:
-                number, text = chunk[n]
-                got = real[at + n] if at + n < len(real) else "(the run's output ends here)"
-                context = "\n".join(f"    {r}" for r in real[max(at + n - 2, 0):at + n + 3])
-                return (head + f"  page line {number}: {text}\n"
-                        f"  run prints:    {got}\n"
+                number, raw, norm = chunk[n]
+                if at + n < len(real):
+                    got = _show(*real[at + n])
+                else:
+                    got = "(the run's output ends here)"
+                context = "\n".join(f"      {r[0]}" for r in real[max(at + n - 2, 0):at + n + 3])
+                return (head + f"  page line {number}: {_show(raw, norm)}\n"
+                        f"  the run printed: {got}\n"
                         f"  (after {n} matching line(s); the run around there:)\n{context}\n"
-                        "Fix the page, or add a 'vary' regex if this part differs "
-                        "from run to run.")
-            number, text = chunk[0]
-            close = difflib.get_close_matches(text, real[cursor:], n=1, cutoff=0.5)
-            hint = f"  closest line in the run: {close[0]}\n" if close else ""
+                        + ADVICE)
+            number, raw, norm = chunk[0]
+            close = difflib.get_close_matches(norm, [r[1] for r in real[cursor:]], n=1, cutoff=0.5)
+            hint = ""
+            if close:
+                raw_close = next(r[0] for r in real[cursor:] if r[1] == close[0])
+                hint = f"  closest line in the run: {raw_close}\n"
             return (head + f"  page line {number} is not in the run"
-                    f"{' (after the lines matched so far)' if cursor else ''}: {text}\n" + hint +
-                    "Fix the page, or add a 'vary' regex if this part differs "
-                    "from run to run.")
+                    f"{' (after the lines matched so far)' if cursor else ''}: "
+                    f"{_show(raw, norm)}\n" + hint + ADVICE)
     return None

@@ -47,6 +47,8 @@ validates the options and renders the block):
       \\d+ ms                 # (replaced by ... on both sides before comparing)
     any-order: '^worker '     # neighbouring lines matching this may come in any order
     annotated: true           # a block line may add a note after two spaces
+    serial: true              # with gdb: compare the serial output instead
+                              # (gdb only steers the run), up to 'until'
     ---
     cubos ch02-paging: hello from 64-bit long mode
     ...
@@ -300,6 +302,7 @@ class ExpectedOutput(SphinxDirective):
         "vary": _regex_lines,
         "any-order": _regex,
         "annotated": directives.flag,
+        "serial": directives.flag,
     }
 
     def run(self):
