@@ -204,6 +204,8 @@ def evaluate(expr, root):
     if not refs:
         raise ValueError_(f"'{expr}' names nothing in the code (write path:NAME)")
     value = _eval(substituted, lambda name: refs[name][1] if name in refs else _unknown(name))
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     lone = refs["__ref0"][0] if substituted.strip() == "__ref0" else None
     return value, files, lone
 
