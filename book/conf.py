@@ -17,6 +17,7 @@ extensions = [
     "myst_parser",      # pages are MyST Markdown
     "cubos_code",       # _ext/cubos_code.py: the code-excerpt directive
     "cubos_diff",       # _ext/cubos_diff.py: the chapter-diff directive (file trees)
+    "cubos_prose",      # _ext/cubos_prose.py: numbers from the code, transcripts checked by tests
 ]
 
 source_suffix = {".md": "markdown"}

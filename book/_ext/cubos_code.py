@@ -22,12 +22,17 @@ What an excerpt contains:
   ":symbol: struct boot_info" to ask for the struct when a function shares
   the name.
 - Assembly (.S, .s): a label. The excerpt runs from the comment block above
-  the label (directives such as .global sitting between the comment and the
-  label are included) to just before the next non-local label's own comment
-  block, or before a directive that changes section or code size (.section,
-  .text, .data, .bss, .code32, .code64). Labels starting with '.' and numeric
-  labels such as '1:' are local and do not end an excerpt. A #define can be
-  named too.
+  the label to just before the next non-local label's block, or before a
+  directive that changes section or code size (.section, .text, .data, .bss,
+  .code32, .code64) and the comment directly above it. Directives standing
+  between a comment and its label, whether they only describe the label
+  (.global, .type, .balign) or pick its section (.text, .section, .code64),
+  belong to the label's block, so the comment that states the routine's
+  contract stays with it. Labels starting with '.' and numeric labels such
+  as '1:' are local and do not end an excerpt. A #define can be named too.
+- Without :symbol: but with the :file-comment: flag, the file's header
+  comment (the comment the file opens with), for a file whose header states
+  the contract of the code that follows it.
 - Without :symbol:, the whole file (meant for small files such as a linker
   script or grub.cfg).
 
@@ -295,10 +300,18 @@ def _asm_is_local(label):
     return label.startswith(".") or label.isdigit()
 
 
-def _asm_block_start(lines, masked_lines, label_line):
-    """First line of a label's block: its comment, then attached directives."""
-    first = label_line
-    while first > 0 and _ATTACHED.match(masked_lines[first - 1]):
+def _asm_is_directive(masked_line):
+    return bool(_ATTACHED.match(masked_line) or _REGION_END.match(masked_line))
+
+
+def _asm_block_start(lines, masked_lines, line):
+    """First line of the block that leads up to lines[line] (a label, or a
+    directive that starts a new region): the comment block directly above,
+    then any directives between that comment and the line, whether they
+    describe the label (.global, .balign) or choose its section (.text,
+    .section, .code64)."""
+    first = line
+    while first > 0 and _asm_is_directive(masked_lines[first - 1]):
         first -= 1
     return _comment_block_above(lines, first)
 
@@ -327,7 +340,7 @@ def excerpt_asm(text, symbol):
             last = _asm_block_start(lines, masked_lines, i) - 1
             break
         if _REGION_END.match(masked_lines[i]):
-            last = i - 1
+            last = _asm_block_start(lines, masked_lines, i) - 1
             break
     while last > label_line and not lines[last].strip():
         last -= 1
@@ -351,9 +364,34 @@ def language_for(path):
     return "text"       # linker scripts, grub.cfg, anything else
 
 
-def make_excerpt(path, symbol):
+def file_comment_range(text):
+    """(first, last) 0-based lines of the comment a file opens with."""
+    lines = text.split("\n")
+    first = 0
+    while first < len(lines) and not lines[first].strip():
+        first += 1
+    if first == len(lines) or not lines[first].lstrip().startswith(("/*", "//")):
+        raise ExcerptError("the file does not open with a comment")
+    last = first
+    if lines[first].lstrip().startswith("/*"):
+        while last < len(lines) and "*/" not in lines[last]:
+            last += 1
+        if last == len(lines):
+            raise ExcerptError("the file's opening comment is not closed")
+    else:
+        while last + 1 < len(lines) and lines[last + 1].lstrip().startswith("//"):
+            last += 1
+    return first, last
+
+
+def make_excerpt(path, symbol, file_comment=False):
     """(first line number, text) of the excerpt; raises ExcerptError."""
     text = path.read_text(encoding="utf-8")
+    if file_comment:
+        if symbol is not None:
+            raise ExcerptError("':file-comment:' and ':symbol:' do not go together")
+        first, last = file_comment_range(text)
+        return first + 1, "\n".join(text.split("\n")[first:last + 1])
     if symbol is None:
         return 1, text.rstrip("\n")
     if path.suffix in (".c", ".h"):
@@ -369,6 +407,7 @@ def make_excerpt(path, symbol):
 class CodeExcerpt(SphinxDirective):
     """```{code-excerpt} <path from the repository root>
     :symbol: <function, struct, #define or label>   (omit for the whole file)
+    :file-comment:   (instead of :symbol:: only the comment the file opens with)
     ```"""
 
     required_arguments = 1
@@ -377,6 +416,7 @@ class CodeExcerpt(SphinxDirective):
     has_content = False
     option_spec = {
         "symbol": directives.unchanged_required,
+        "file-comment": directives.flag,
     }
 
     def run(self):
@@ -392,7 +432,7 @@ class CodeExcerpt(SphinxDirective):
             return []
         self.env.note_dependency(str(path))
         try:
-            start, code = make_excerpt(path, symbol)
+            start, code = make_excerpt(path, symbol, "file-comment" in self.options)
         except ExcerptError as err:
             logger.warning("code-excerpt %s: %s", what, err,
                            location=(self.env.docname, self.lineno))
@@ -410,6 +450,8 @@ class CodeExcerpt(SphinxDirective):
             caption += nodes.Text(": ")
             caption += nodes.literal(symbol, symbol)
             caption += nodes.Text(f", lines {start}\u2013{end}")
+        elif "file-comment" in self.options:
+            caption += nodes.Text(f": header comment, lines {start}\u2013{end}")
         caption.source, caption.line = literal.source, literal.line
         container = nodes.container("", literal_block=True, classes=["literal-block-wrapper"])
         container += caption
