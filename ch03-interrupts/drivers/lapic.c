@@ -13,7 +13,6 @@
 #include "trap.h"
 #include "x86.h"
 
-#define MSR_APIC_BASE 0x1B
 #define APIC_BASE_ENABLE (1 << 11)
 #define APIC_BASE_ADDR_MASK 0xFFFFFFFFFF000ull
 

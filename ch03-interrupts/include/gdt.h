@@ -11,7 +11,4 @@
 /* Install the GDT with a TSS whose IST entries point at their own stacks. */
 void gdt_init(void);
 
-/* The top of IST stack ist (1-based, as in the IDT). */
-uint64_t gdt_ist_stack_top(int ist);
-
 #endif

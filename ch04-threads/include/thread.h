@@ -24,7 +24,7 @@ enum thread_state {
     THREAD_RUNNING,
     THREAD_BLOCKED,             /* in a wait queue */
     THREAD_SLEEPING,            /* in the sleep list until wake_tick */
-    THREAD_ZOMBIE,              /* exited, waiting for thread_join */
+    THREAD_ZOMBIE,              /* exited, waiting for thread_join or sched_reap */
 };
 
 struct thread {
@@ -38,6 +38,7 @@ struct thread {
     uint64_t cpu_ticks;         /* timer ticks spent running */
     uint64_t wake_tick;         /* when SLEEPING */
     bool joined;                /* someone called thread_join on it */
+    bool detached;              /* nobody will: freed by sched_reap once it exits */
     struct recover_point *recover;  /* armed recovery point (recover.h), or NULL */
     struct thread *next;        /* run queue, wait queue or sleep list */
     struct thread *all_next;    /* every live thread, for ps */
@@ -49,7 +50,8 @@ struct thread {
 void sched_init(void);
 
 /* A new thread that will run entry(arg), ready at once; NULL (and nothing
- * allocated) if there is no memory or no free stack. Must be joined. */
+ * allocated) if there is no memory or no free stack. Must be joined, or
+ * detached, exactly once. */
 struct thread *thread_create(const char *name, void (*entry)(void *arg), void *arg);
 
 /* End the calling thread. */
@@ -57,6 +59,15 @@ __attribute__((noreturn)) void thread_exit(void);
 
 /* Wait for t to exit, then free it. May sleep. */
 void thread_join(struct thread *t);
+
+/* Nobody will join t: once it exits (or a fault stops it) it is freed by
+ * sched_reap. A thread cannot free the stack it runs on, so it cannot free
+ * itself; the idle thread does it. */
+void thread_detach(struct thread *t);
+
+/* Free the detached threads that have exited. Never blocks: the idle
+ * thread calls it each time it has nothing else to do. */
+void sched_reap(void);
 
 /* Let the next ready thread run; the caller goes to the back of the queue. */
 void thread_yield(void);
@@ -91,8 +102,9 @@ void sched_preempt(void);
 /* Called by the fault policy (trap/fault.c): stop the current thread for good. */
 __attribute__((noreturn)) void thread_kill_current(void);
 
-/* If addr is in the guard page of a thread stack, that thread's name. */
-const char *thread_stack_guard_owner(uint64_t addr);
+/* If addr is in the guard page of a thread stack, true, with the name of
+ * the thread that owns it copied into name ("?" if none does). */
+bool thread_stack_guard_owner(uint64_t addr, char name[THREAD_NAME_SIZE]);
 
 /* Print one line per thread: id, name, state, CPU time. */
 void sched_print_threads(void);

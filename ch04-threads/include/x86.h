@@ -19,6 +19,10 @@
 #define EFER_LME (1 << 8)         /* long mode enable */
 #define EFER_NXE (1 << 11)        /* the no-execute bit in page-table entries */
 
+/* The other model-specific registers the kernel uses (SDM vol 4, chapter 2). */
+#define MSR_APIC_BASE 0x1B        /* the local APIC's base address and enable bit (SDM vol 3A, 11.4.4) */
+#define MSR_GS_BASE 0xC0000101    /* GS's base in 64-bit mode (SDM vol 3A, 3.4.4.1) */
+
 /* EFLAGS.ID: software can toggle it only if CPUID exists (SDM vol 2A, CPUID). */
 #define EFLAGS_ID (1 << 21)
 
@@ -109,6 +113,7 @@ static inline uint64_t rdtsc(void)
 }
 
 /* Interrupts off / on (the IF flag, SDM vol 3A, 6.8.1). */
+#define RFLAGS_IF (1 << 9)
 static inline void irq_disable(void)
 {
     __asm__ volatile("cli" : : : "memory");
@@ -134,7 +139,7 @@ static inline bool irq_enabled(void)
 {
     uint64_t flags;
     __asm__ volatile("pushfq; popq %0" : "=r"(flags));
-    return flags & (1 << 9);
+    return flags & RFLAGS_IF;
 }
 
 static inline uint64_t read_cr2(void)

@@ -147,12 +147,16 @@ void kmain(uint32_t boot_info_addr)
     interrupts_init(&bi);
     run_selftests_requested = cmdline_has(bi.cmdline, "selftest");
     run_bench_requested = cmdline_has(bi.cmdline, "bench");
-    if (thread_create("shell", main_thread, NULL) == NULL)
+    struct thread *shell = thread_create("shell", main_thread, NULL);
+    if (shell == NULL)
         panic("no memory for the shell thread");
+    thread_detach(shell);
 
-    /* The idle thread: let anything ready run, else sleep until an interrupt.
-     * An interrupt that makes a thread ready switches to it on its way out. */
+    /* The idle thread: free what exited, let anything ready run, else sleep
+     * until an interrupt. An interrupt that makes a thread ready switches to
+     * it on its way out. */
     for (;;) {
+        sched_reap();
         thread_yield();
         irq_enable_and_halt();
     }

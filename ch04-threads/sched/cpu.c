@@ -2,8 +2,6 @@
 #include "cpu.h"
 #include "x86.h"
 
-#define MSR_GS_BASE 0xC0000101
-
 static struct cpu boot_cpu;
 
 void cpu_init_boot(void)

@@ -33,6 +33,7 @@
 #define CYCLES 10000
 #define ITEMS 1000
 #define SLEEP_TRIES 3
+#define DETACHED 200
 #define HAMMER_THREADS 4
 #define HAMMER_SLOTS 32
 #define HAMMER_MS 500
@@ -224,6 +225,32 @@ static bool test_create_exit_cycles(void)
     return true;
 }
 
+/* Detached threads nobody joins: once they exit, the idle thread frees
+ * them (sched_reap), which it gets to do while this thread sleeps. */
+static bool start_detached(void)
+{
+    for (int i = 0; i < DETACHED; i++) {
+        struct thread *t = thread_create("detached", nothing, NULL);
+        CHECK(t != NULL);
+        thread_detach(t);
+    }
+    thread_sleep_ms(50);
+    return true;
+}
+
+static bool test_detached_threads(void)
+{
+    CHECK(start_detached());        /* warm up: page tables for that many stacks at once */
+    size_t frames = frame_free_count();
+    struct heap_stats heap = heap_stats();
+    CHECK(start_detached());
+    CHECK(frame_free_count() == frames);
+    CHECK(heap_stats().objects_in_use == heap.objects_in_use);
+    kprintf("selftest threads: %d detached threads exited and were freed; "
+            "free frames and heap use unchanged\n", DETACHED);
+    return true;
+}
+
 static struct semaphore items = SEMAPHORE_INIT("selftest items", 0);
 static struct semaphore slots = SEMAPHORE_INIT("selftest slots", 4);
 static int ring[4];
@@ -266,7 +293,8 @@ static bool test_semaphores(void)
 bool selftest_threads(void)
 {
     bool ok = test_mutex_counter() && test_preemption() && test_sleep_accuracy() &&
-              test_heap_under_preemption() && test_create_exit_cycles() && test_semaphores();
+              test_heap_under_preemption() && test_create_exit_cycles() &&
+              test_detached_threads() && test_semaphores();
     if (ok)
         kprintf("selftest threads: PASS\n");
     return ok;

@@ -33,6 +33,7 @@ void thread_start(void);
 static struct spinlock sched_lock = SPINLOCK_INIT("sched");
 static struct wait_queue run_queue;
 static struct thread *sleepers;
+static struct thread *graveyard;    /* detached threads that exited, for sched_reap */
 static struct thread *all_threads;
 static int next_id;
 
@@ -196,10 +197,61 @@ void thread_exit(void)
     if (t == this_cpu()->idle)
         panic("the idle thread cannot exit");
     t->state = THREAD_ZOMBIE;
+    if (t->detached) {
+        t->next = graveyard;
+        graveyard = t;
+    }
     for (struct thread *j; (j = queue_pop(&t->joiners)) != NULL;)
         make_ready(j);
     schedule();
     panic("a zombie thread was scheduled");
+}
+
+/* Take t off the list of live threads. sched_lock held. */
+static void forget_thread(struct thread *t)
+{
+    for (struct thread **p = &all_threads; *p; p = &(*p)->all_next) {
+        if (*p == t) {
+            *p = t->all_next;
+            return;
+        }
+    }
+}
+
+/* Free an exited thread that will never run again: its stack and itself. */
+static void free_thread(struct thread *t)
+{
+    thread_stack_free(t->stack_slot);
+    kfree(t);
+}
+
+void thread_detach(struct thread *t)
+{
+    spin_lock(&sched_lock);
+    if (t->joined || t->detached)
+        panic("thread_detach('%s'): the thread is already joined or detached", t->name);
+    t->detached = true;
+    if (t->state == THREAD_ZOMBIE) {    /* exited already: the reaper takes it now */
+        t->next = graveyard;
+        graveyard = t;
+    }
+    spin_unlock(&sched_lock);
+}
+
+void sched_reap(void)
+{
+    spin_lock(&sched_lock);
+    struct thread *dead = graveyard;
+    graveyard = NULL;
+    for (struct thread *t = dead; t; t = t->next)
+        forget_thread(t);
+    spin_unlock(&sched_lock);
+    /* Each of them switched away for the last time: their stacks are free to go. */
+    while (dead) {
+        struct thread *next = dead->next;
+        free_thread(dead);
+        dead = next;
+    }
 }
 
 void thread_kill_current(void)
@@ -213,8 +265,9 @@ void thread_join(struct thread *t)
 {
     might_sleep();
     spin_lock(&sched_lock);
-    if (t == this_cpu()->current || t->joined)
-        panic("thread_join('%s'): a thread can be joined once, and not by itself", t->name);
+    if (t == this_cpu()->current || t->joined || t->detached)
+        panic("thread_join('%s'): a thread can be joined once, not by itself, and not once detached",
+              t->name);
     t->joined = true;
     while (t->state != THREAD_ZOMBIE) {
         struct thread *me = this_cpu()->current;
@@ -222,16 +275,10 @@ void thread_join(struct thread *t)
         queue_push(&t->joiners, me);
         schedule();
     }
-    for (struct thread **p = &all_threads; *p; p = &(*p)->all_next) {
-        if (*p == t) {
-            *p = t->all_next;
-            break;
-        }
-    }
+    forget_thread(t);
     spin_unlock(&sched_lock);
     /* The zombie switched away for the last time: its stack is free to go. */
-    thread_stack_free(t->stack_slot);
-    kfree(t);
+    free_thread(t);
 }
 
 void thread_yield(void)
@@ -317,16 +364,23 @@ void wait_wake_one(struct wait_queue *wq)
     spin_unlock(&sched_lock);
 }
 
-const char *thread_stack_guard_owner(uint64_t addr)
+bool thread_stack_guard_owner(uint64_t addr, char name[THREAD_NAME_SIZE])
 {
     int slot = thread_stack_guard_slot(addr);
     if (slot < 0)
-        return NULL;
+        return false;
+    /* A fault inside the scheduler arrives with sched_lock held here. */
+    bool locked = !spin_held(&sched_lock);
+    if (locked)
+        spin_lock(&sched_lock);
+    copy_name(name, "?");
     for (struct thread *t = all_threads; t; t = t->all_next) {
         if (t->stack_slot == slot)
-            return t->name;
+            copy_name(name, t->name);
     }
-    return "?";
+    if (locked)
+        spin_unlock(&sched_lock);
+    return true;
 }
 
 static const char *state_name(enum thread_state s)
@@ -343,13 +397,18 @@ static const char *state_name(enum thread_state s)
 
 void sched_print_threads(void)
 {
-    /* Copy under the lock, print after: printing may take the console's lock. */
-    static struct {
+    /* Copy under the lock, print after: printing may take the console's
+     * lock. The copy is the caller's own, so two `ps` may run at once. */
+    struct ps_row {
         int id;
         char name[THREAD_NAME_SIZE];
         enum thread_state state;
         uint64_t ticks;
-    } rows[PS_MAX_SHOWN];
+    } *rows = kmalloc(PS_MAX_SHOWN * sizeof(*rows));
+    if (rows == NULL) {
+        kprintf("ps: no memory\n");
+        return;
+    }
     int n = 0, total = 0;
     spin_lock(&sched_lock);
     for (struct thread *t = all_threads; t; t = t->all_next, total++) {
@@ -369,4 +428,5 @@ void sched_print_threads(void)
                 (unsigned long long)(rows[i].ticks * 1000 / TIMER_HZ));
     if (total > n)
         kprintf("  ... and %d more threads\n", total - n);
+    kfree(rows);
 }

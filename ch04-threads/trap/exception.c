@@ -98,7 +98,8 @@ void exception_report(struct trap_frame *tf)
     const char *name = exception_name(tf->vector);
     struct thread *t = thread_current();
     bool boot_stack = cr2 >= (uint64_t)boot_stack_guard && cr2 < (uint64_t)boot_stack_guard + PAGE_SIZE;
-    const char *thread_stack = thread_stack_guard_owner(cr2);
+    char owner[THREAD_NAME_SIZE];
+    bool thread_stack = thread_stack_guard_owner(cr2, owner);
     bool stack_overflow = tf->vector == EXC_DOUBLE_FAULT && (boot_stack || thread_stack);
 
     kprintf("\nEXCEPTION %s (vector %llu, error code 0x%llx) at rip 0x%llx\n", name,
@@ -108,7 +109,7 @@ void exception_report(struct trap_frame *tf)
         kprintf("in thread '%s' (id %d)\n", t->name, t->id);
     if (stack_overflow)
         kprintf("kernel stack overflow: the stack of thread '%s' ran into its guard page at 0x%llx\n",
-                thread_stack ? thread_stack : "idle", (unsigned long long)cr2);
+                thread_stack ? owner : "idle", (unsigned long long)cr2);
     if (tf->vector == EXC_PAGE_FAULT)
         print_page_fault(tf->error_code, cr2);
     print_registers(tf);

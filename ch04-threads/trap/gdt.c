@@ -82,8 +82,3 @@ void gdt_init(void)
                      : "m"(p), "i"(GDT_KERNEL_CODE), "r"(GDT_KERNEL_DATA), "r"(GDT_TSS)
                      : "rax", "memory");
 }
-
-uint64_t gdt_ist_stack_top(int ist)
-{
-    return tss.ist[ist - 1];
-}

@@ -1,5 +1,8 @@
 """ch04-threads: the shell, now a thread, answers as in ch03 (ch03's tests
 run here too), and a fault outside a command stops only the faulting thread."""
+import re
+import time
+
 from harness import FAIL_STATUS, Machine, chapter_kernel, free_port, run_gdb, chapter_tests
 
 # In ch03 any fault outside a shell command was fatal; now only the idle thread's is.
@@ -19,6 +22,14 @@ def test_fault_in_a_thread_stops_only_that_thread(chapter):
         m.expect(r"page fault: instruction fetch at address 0xdead0000: the page is not mapped")
         m.expect(r"^in thread 'shell' \(id 1\)$")
         m.expect(r"^thread 'shell' \(id 1\) was stopped by the fault; the kernel goes on$")
+        # Goes on, not merely alive: the timer still ticks. (A kill path that
+        # halted the CPU with interrupts off would leave QEMU running too.)
+        ticks = []
+        for _ in range(2):
+            out = run_gdb(chapter_kernel(chapter), port, ["print 'timer.c'::ticks", "detach"])
+            ticks.append(int(re.search(r"^\$1 = (\d+)$", out, re.MULTILINE).group(1)))
+            time.sleep(0.5)
+        assert ticks[1] >= ticks[0] + 20, f"timer ticks {ticks}: the kernel stopped after the kill"
         m.assert_running(seconds=1)
 
 

@@ -10,7 +10,7 @@ PROMPT = r"cubos> "
 def test_scheduler_self_tests(chapter):
     """1,000 threads under a mutex, a thread that never yields, sleeps that
     never end early, threads hammering the heap, 10,000 create/exit cycles,
-    semaphores."""
+    detached threads freed, semaphores."""
     m = Machine(chapter, "selftest", options="exit=qemu selftest", timeout=120).start()
     m.expect(PROMPT)
     m.send("halt\r")
@@ -21,6 +21,7 @@ def test_scheduler_self_tests(chapter):
         r"^selftest threads: 4 threads hammered the heap for 500 ms with preemption on; "
         r"no block overlapped, heap use unchanged$",
         r"^selftest threads: 10000 create/exit/join cycles; free frames and heap use unchanged$",
+        r"^selftest threads: 200 detached threads exited and were freed; free frames and heap use unchanged$",
         r"^selftest threads: producer/consumer through a 4-slot ring with semaphores, sum 500500$",
         r"^selftest threads: PASS$",
         r"^selftest: all passed$"], must_not=[r"FAIL", r"^EXCEPTION"])
