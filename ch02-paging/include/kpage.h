@@ -20,7 +20,4 @@ void kpage_free(void *addr, size_t npages);
 /* True if the page holding addr is mapped, so it can be read without a fault. */
 bool kpage_readable(const void *addr);
 
-/* Pages currently handed out. */
-size_t kpage_count(void);
-
 #endif

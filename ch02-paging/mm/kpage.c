@@ -18,7 +18,6 @@
 #include "string.h"
 
 static uintptr_t next_va = KPAGE_BASE;
-static size_t pages_out;
 
 static void unmap_run(uintptr_t va, size_t npages)
 {
@@ -38,7 +37,6 @@ void *kpage_alloc(size_t npages)
         paddr_t pa = frame_alloc();
         if (pa == 0)
             return NULL;
-        pages_out++;
         return memset(phys_to_virt(pa), 0, PAGE_SIZE);
     }
 
@@ -57,7 +55,6 @@ void *kpage_alloc(size_t npages)
         memset(phys_to_virt(pa), 0, PAGE_SIZE);
     }
     next_va += span;
-    pages_out += npages;
     return (void *)va;
 }
 
@@ -68,15 +65,9 @@ void kpage_free(void *addr, size_t npages)
         frame_free(virt_to_phys(addr));
     else
         unmap_run(va, npages);
-    pages_out -= npages;
 }
 
 bool kpage_readable(const void *addr)
 {
     return pt_translate(kernel_root, (uintptr_t)addr, NULL, NULL) == 0;
-}
-
-size_t kpage_count(void)
-{
-    return pages_out;
 }

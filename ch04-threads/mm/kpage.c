@@ -21,7 +21,6 @@
 
 static struct spinlock lock = SPINLOCK_INIT("kpage");
 static uintptr_t next_va = KPAGE_BASE;
-static size_t pages_out;
 
 static void unmap_run(uintptr_t va, size_t npages)
 {
@@ -31,13 +30,6 @@ static void unmap_run(uintptr_t va, size_t npages)
             panic("kpage: page %p of a run is not mapped", (void *)(va + i * PAGE_SIZE));
         frame_free(pa);
     }
-}
-
-static void count_pages(long delta)
-{
-    spin_lock(&lock);
-    pages_out += delta;
-    spin_unlock(&lock);
 }
 
 /* Take the addresses for npages and their guard page; 0 if the region is used up. */
@@ -62,7 +54,6 @@ void *kpage_alloc(size_t npages)
         paddr_t pa = frame_alloc();
         if (pa == 0)
             return NULL;
-        count_pages(1);
         return memset(phys_to_virt(pa), 0, PAGE_SIZE);
     }
 
@@ -79,7 +70,6 @@ void *kpage_alloc(size_t npages)
         }
         memset(phys_to_virt(pa), 0, PAGE_SIZE);
     }
-    count_pages((long)npages);
     return (void *)va;
 }
 
@@ -90,15 +80,9 @@ void kpage_free(void *addr, size_t npages)
         frame_free(virt_to_phys(addr));
     else
         unmap_run(va, npages);
-    count_pages(-(long)npages);
 }
 
 bool kpage_readable(const void *addr)
 {
     return pt_translate(kernel_root, (uintptr_t)addr, NULL, NULL) == 0;
-}
-
-size_t kpage_count(void)
-{
-    return pages_out;
 }
