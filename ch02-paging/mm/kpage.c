@@ -37,6 +37,19 @@ static uint64_t span_of(size_t npages)
     return (uint64_t)(npages + 1) * PAGE_SIZE;
 }
 
+/* The addresses for npages and their guard page; 0 if there are none left. */
+static uintptr_t take_addresses(size_t npages)
+{
+    if (addresses.capacity == 0)
+        va_pool_init(&addresses, holes, KPAGE_MAX_HOLES, KPAGE_BASE, KPAGE_LIMIT);
+    return va_pool_alloc(&addresses, span_of(npages));
+}
+
+static int give_addresses(uintptr_t va, size_t npages)
+{
+    return va_pool_free(&addresses, va, span_of(npages));
+}
+
 void *kpage_alloc(size_t npages)
 {
     if (npages == 0)
@@ -50,13 +63,11 @@ void *kpage_alloc(size_t npages)
 
     if (npages >= (KPAGE_LIMIT - KPAGE_BASE) / PAGE_SIZE)
         return NULL;
-    if (addresses.capacity == 0)
-        va_pool_init(&addresses, holes, KPAGE_MAX_HOLES, KPAGE_BASE, KPAGE_LIMIT);
-    uintptr_t va = va_pool_alloc(&addresses, span_of(npages));
+    uintptr_t va = take_addresses(npages);
     if (va == 0)
         return NULL;
     if (pt_map_fresh(kernel_root, va, npages, PTE_WRITABLE | PTE_NX) != 0) {
-        if (va_pool_free(&addresses, va, span_of(npages)) != 0)
+        if (give_addresses(va, npages) != 0)
             panic("kpage: cannot return the addresses at %p", (void *)va);
         return NULL;
     }
@@ -71,7 +82,7 @@ void kpage_free(void *addr, size_t npages)
         return;
     }
     /* Unmapped first: the addresses must be free of old pages before they are reused. */
-    if (pt_unmap_free(kernel_root, va, npages) != 0 || va_pool_free(&addresses, va, span_of(npages)) != 0)
+    if (pt_unmap_free(kernel_root, va, npages) != 0 || give_addresses(va, npages) != 0)
         panic("kpage_free(%p, %zu): not a run from kpage_alloc (double free or bad address)", addr, npages);
 }
 
