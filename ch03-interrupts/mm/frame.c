@@ -5,7 +5,10 @@
  * usable address, holes included: a hole's frames simply stay marked used.
  * The bitmap itself needs memory before there is an allocator, so it is
  * carved out of the first usable region big enough, which is then marked
- * used like the other things that already occupy RAM.
+ * used like the other things that already occupy RAM. Memory map entries
+ * whose end does not fit in 64 bits are left out (mb2_mmap_usable): the
+ * wrapped end would size the bitmap and the direct map for memory that is
+ * not there.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -60,7 +63,7 @@ static paddr_t find_room(const struct boot_info *bi, uint64_t size, const struct
 {
     for (size_t i = 0; i < bi->mmap_count; i++) {
         const struct mb2_mmap_entry *e = mb2_mmap_entry(bi, i);
-        if (e->type != MB2_MEMORY_USABLE)
+        if (!mb2_mmap_usable(e))
             continue;
         paddr_t end = e->base + e->length;
         if (end > BOOT_MAP_END)
@@ -77,7 +80,7 @@ void frame_init(const struct boot_info *bi, paddr_t info_phys)
 {
     for (size_t i = 0; i < bi->mmap_count; i++) {
         const struct mb2_mmap_entry *e = mb2_mmap_entry(bi, i);
-        if (e->type == MB2_MEMORY_USABLE && e->base + e->length > phys_limit)
+        if (mb2_mmap_usable(e) && e->base + e->length > phys_limit)
             phys_limit = e->base + e->length;
     }
     size_t nframes = phys_limit / PAGE_SIZE;
@@ -93,7 +96,7 @@ void frame_init(const struct boot_info *bi, paddr_t info_phys)
     frame_pool_init(&pool, phys_to_virt(bitmap_phys), nframes);
     for (size_t i = 0; i < bi->mmap_count; i++) {
         const struct mb2_mmap_entry *e = mb2_mmap_entry(bi, i);
-        if (e->type == MB2_MEMORY_USABLE)
+        if (mb2_mmap_usable(e))
             frame_pool_set_free(&pool, e->base, e->base + e->length);
     }
     usable_frames = pool.nfree;
