@@ -203,7 +203,8 @@ static void fill(uint8_t *p, size_t size, size_t slot)
 #define REUSE_SIZE 8192     /* a large block: 3 pages and a guard page from kpage */
 
 /* A kmalloc/kfree pair must leave nothing behind: not the frames of the
- * block, not the page tables over its addresses (kpage reuses its addresses and the tables over them). */
+ * block, and no page tables either, since kpage reuses the block's addresses
+ * and with them the tables already over them. */
 static bool selftest_heap_reuse(void)
 {
     struct heap_stats start = heap_stats();
