@@ -3,13 +3,17 @@
  *
  * The boot loader is trusted to be honest but not to be bug free, so every
  * length is checked against the space that holds it before it is used; a
- * malformed structure gets a message rather than a wild read. The code does
- * not touch hardware, and the host unit tests (tests/<chapter>/unit) run it
+ * malformed structure gets a message rather than a wild read. A memory map
+ * entry that runs past 2^64 is only ignored, with a warning: the rest of
+ * the map is still good. The code does not touch hardware (the warning goes
+ * through kprintf), and the host unit tests (tests/<chapter>/unit) run it
  * against hand-built tag lists.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kprintf.h"
 #include "multiboot2.h"
 #include "string.h"
 
@@ -53,6 +57,12 @@ static int parse_mmap(const uint8_t *tag, uint32_t size, struct boot_info *out, 
     out->mmap = tag + MB2_MMAP_HEADER_SIZE;
     out->mmap_entry_size = entry_size;
     out->mmap_count = (size - MB2_MMAP_HEADER_SIZE) / entry_size;
+    for (size_t i = 0; i < out->mmap_count; i++) {
+        const struct mb2_mmap_entry *e = mb2_mmap_entry(out, i);
+        if (!mb2_mmap_entry_fits(e))
+            kprintf("memory map: entry %zu (base 0x%llx, length 0x%llx) runs past 2^64, ignored\n",
+                    i, (unsigned long long)e->base, (unsigned long long)e->length);
+    }
     return 0;
 }
 
@@ -173,12 +183,22 @@ const struct mb2_mmap_entry *mb2_mmap_entry(const struct boot_info *bi, size_t i
     return (const struct mb2_mmap_entry *)(bi->mmap + i * bi->mmap_entry_size);
 }
 
+bool mb2_mmap_entry_fits(const struct mb2_mmap_entry *e)
+{
+    return e->length <= UINT64_MAX - e->base;
+}
+
+bool mb2_mmap_usable(const struct mb2_mmap_entry *e)
+{
+    return e->type == MB2_MEMORY_USABLE && mb2_mmap_entry_fits(e);
+}
+
 uint64_t mb2_usable_bytes(const struct boot_info *bi)
 {
     uint64_t total = 0;
     for (size_t i = 0; i < bi->mmap_count; i++) {
         const struct mb2_mmap_entry *e = mb2_mmap_entry(bi, i);
-        if (e->type == MB2_MEMORY_USABLE)
+        if (mb2_mmap_usable(e))
             total += e->length;
     }
     return total;

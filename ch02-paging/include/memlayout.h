@@ -18,7 +18,8 @@
 #define KPAGE_BASE 0xFFFFC00000000000
 #define KPAGE_LIMIT 0xFFFFE00000000000
 
-#define PAGE_SIZE 4096
+#define PAGE_SHIFT 12            /* a page (and a physical frame) is 4 KiB */
+#define PAGE_SIZE (1 << PAGE_SHIFT)
 #define HUGE_PAGE_SIZE 0x200000  /* a 2 MiB page, mapped by a page directory entry */
 
 #ifndef __ASSEMBLER__

@@ -2,7 +2,8 @@
  * frame_pool.h: a bitmap of physical page frames, one bit per 4 KiB frame.
  *
  * Pure bookkeeping: the pool never touches the frames themselves, so it is
- * the same code in the kernel (mm/frame.c) and in the host unit tests.
+ * the same code in the kernel (mm/frame.c) and in the host unit tests. A
+ * frame is PAGE_SIZE bytes (memlayout.h).
  */
 #ifndef CUBOS_FRAME_POOL_H
 #define CUBOS_FRAME_POOL_H
@@ -11,8 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FRAME_SIZE 4096ull
-#define FRAME_SHIFT 12
+#include "memlayout.h"
 
 struct frame_pool {
     uint64_t *bitmap;       /* bit set = frame in use (or not RAM at all) */

@@ -89,6 +89,13 @@ int mb2_parse(const void *info, struct boot_info *out, const char **why);
 /* Memory map entry i (0 <= i < mmap_count). */
 const struct mb2_mmap_entry *mb2_mmap_entry(const struct boot_info *bi, size_t i);
 
+/* True if the entry's end, base + length, fits in 64 bits. mb2_parse warns
+ * about every entry that does not, and the kernel ignores those. */
+bool mb2_mmap_entry_fits(const struct mb2_mmap_entry *e);
+
+/* True if the entry is usable RAM (and fits): [base, base + length) is safe to compute. */
+bool mb2_mmap_usable(const struct mb2_mmap_entry *e);
+
 /* Sum of the lengths of all usable memory map entries, in bytes. */
 uint64_t mb2_usable_bytes(const struct boot_info *bi);
 

@@ -9,6 +9,7 @@
 #ifndef CUBOS_PAGING_H
 #define CUBOS_PAGING_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "memlayout.h"
@@ -33,6 +34,16 @@ int pt_map_huge(paddr_t root, uintptr_t va, paddr_t pa, uint64_t flags);
  * it pointed to goes to *pa if pa is not NULL (freeing it is the caller's
  * business). -ENOENT if nothing is mapped there. */
 int pt_unmap(paddr_t root, uintptr_t va, paddr_t *pa);
+
+/* Map npages fresh frames, zeroed, at va and the pages after it. On an
+ * error (-ENOMEM, or pt_map's) nothing of it stays mapped or allocated. */
+__attribute__((warn_unused_result))
+int pt_map_fresh(paddr_t root, uintptr_t va, size_t npages, uint64_t flags);
+
+/* Unmap npages pages from va and free their frames. -ENOENT at the first
+ * page that is not mapped (the pages before it are unmapped and freed). */
+__attribute__((warn_unused_result))
+int pt_unmap_free(paddr_t root, uintptr_t va, size_t npages);
 
 /* The physical address va maps to, and the mapping's flags. -ENOENT if unmapped. */
 int pt_translate(paddr_t root, uintptr_t va, paddr_t *pa, uint64_t *flags);

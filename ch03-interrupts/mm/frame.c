@@ -5,7 +5,10 @@
  * usable address, holes included: a hole's frames simply stay marked used.
  * The bitmap itself needs memory before there is an allocator, so it is
  * carved out of the first usable region big enough, which is then marked
- * used like the other things that already occupy RAM.
+ * used like the other things that already occupy RAM. Memory map entries
+ * whose end does not fit in 64 bits are left out (mb2_mmap_usable): the
+ * wrapped end would size the bitmap and the direct map for memory that is
+ * not there.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -60,12 +63,12 @@ static paddr_t find_room(const struct boot_info *bi, uint64_t size, const struct
 {
     for (size_t i = 0; i < bi->mmap_count; i++) {
         const struct mb2_mmap_entry *e = mb2_mmap_entry(bi, i);
-        if (e->type != MB2_MEMORY_USABLE)
+        if (!mb2_mmap_usable(e))
             continue;
         paddr_t end = e->base + e->length;
         if (end > BOOT_MAP_END)
             end = BOOT_MAP_END;
-        for (paddr_t at = align_up(e->base, FRAME_SIZE); at + size <= end; at += FRAME_SIZE) {
+        for (paddr_t at = align_up(e->base, PAGE_SIZE); at + size <= end; at += PAGE_SIZE) {
             if (!overlaps(at, at + size, r, n))
                 return at;
         }
@@ -77,15 +80,15 @@ void frame_init(const struct boot_info *bi, paddr_t info_phys)
 {
     for (size_t i = 0; i < bi->mmap_count; i++) {
         const struct mb2_mmap_entry *e = mb2_mmap_entry(bi, i);
-        if (e->type == MB2_MEMORY_USABLE && e->base + e->length > phys_limit)
+        if (mb2_mmap_usable(e) && e->base + e->length > phys_limit)
             phys_limit = e->base + e->length;
     }
-    size_t nframes = phys_limit / FRAME_SIZE;
+    size_t nframes = phys_limit / PAGE_SIZE;
     size_t bitmap_bytes = frame_pool_bitmap_bytes(nframes);
 
     struct range reserved[3 + MB2_MAX_MODULES + 1];
     size_t nreserved = reserved_ranges(bi, info_phys, reserved);
-    paddr_t bitmap_phys = find_room(bi, align_up(bitmap_bytes, FRAME_SIZE), reserved, nreserved);
+    paddr_t bitmap_phys = find_room(bi, align_up(bitmap_bytes, PAGE_SIZE), reserved, nreserved);
     if (bitmap_phys == 0)
         panic("no room below 4 GiB for the %zu-byte frame bitmap", bitmap_bytes);
     reserved[nreserved++] = (struct range){ bitmap_phys, bitmap_phys + bitmap_bytes };
@@ -93,7 +96,7 @@ void frame_init(const struct boot_info *bi, paddr_t info_phys)
     frame_pool_init(&pool, phys_to_virt(bitmap_phys), nframes);
     for (size_t i = 0; i < bi->mmap_count; i++) {
         const struct mb2_mmap_entry *e = mb2_mmap_entry(bi, i);
-        if (e->type == MB2_MEMORY_USABLE)
+        if (mb2_mmap_usable(e))
             frame_pool_set_free(&pool, e->base, e->base + e->length);
     }
     usable_frames = pool.nfree;
@@ -101,7 +104,7 @@ void frame_init(const struct boot_info *bi, paddr_t info_phys)
         frame_pool_set_used(&pool, reserved[i].start, reserved[i].end);
 
     kprintf("frames: %zu usable (%zu MiB), %zu free, %zu reserved (kernel %zu KiB, bitmap %zu KiB)\n",
-            usable_frames, (size_t)(usable_frames * FRAME_SIZE >> 20), frame_free_count(),
+            usable_frames, (size_t)(usable_frames * PAGE_SIZE >> 20), frame_free_count(),
             frame_used_count(), (size_t)(kernel_to_phys(__kernel_end) - (uintptr_t)__kernel_phys_start) / 1024,
             bitmap_bytes / 1024);
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "frame_pool.h"
+#include "memlayout.h"
 
 #define BITS_PER_WORD 64
 #define ALL_USED UINT64_MAX
@@ -50,8 +51,8 @@ void frame_pool_init(struct frame_pool *pool, uint64_t *bitmap, size_t nframes)
 void frame_pool_set_free(struct frame_pool *pool, uint64_t start, uint64_t end)
 {
     /* Round without adding, so a range near 2^64 cannot wrap around. */
-    size_t first = (start >> FRAME_SHIFT) + (start % FRAME_SIZE != 0);
-    size_t last = end >> FRAME_SHIFT;           /* exclusive */
+    size_t first = (start >> PAGE_SHIFT) + (start % PAGE_SIZE != 0);
+    size_t last = end >> PAGE_SHIFT;           /* exclusive */
     if (last > pool->nframes)
         last = pool->nframes;
     for (size_t f = first; f < last; f++) {
@@ -64,8 +65,8 @@ void frame_pool_set_free(struct frame_pool *pool, uint64_t start, uint64_t end)
 
 void frame_pool_set_used(struct frame_pool *pool, uint64_t start, uint64_t end)
 {
-    size_t first = start >> FRAME_SHIFT;
-    size_t last = (end >> FRAME_SHIFT) + (end % FRAME_SIZE != 0);
+    size_t first = start >> PAGE_SHIFT;
+    size_t last = (end >> PAGE_SHIFT) + (end % PAGE_SIZE != 0);
     if (last > pool->nframes)
         last = pool->nframes;
     for (size_t f = first; f < last; f++) {
@@ -93,15 +94,15 @@ uint64_t frame_pool_alloc(struct frame_pool *pool)
         set_bit(pool, frame);
         pool->nfree--;
         pool->next = frame + 1 < pool->nframes ? frame + 1 : 0;
-        return (uint64_t)frame << FRAME_SHIFT;
+        return (uint64_t)frame << PAGE_SHIFT;
     }
     return 0;
 }
 
 int frame_pool_free(struct frame_pool *pool, uint64_t addr)
 {
-    size_t frame = addr >> FRAME_SHIFT;
-    if (addr % FRAME_SIZE != 0 || frame >= pool->nframes || !test_bit(pool, frame))
+    size_t frame = addr >> PAGE_SHIFT;
+    if (addr % PAGE_SIZE != 0 || frame >= pool->nframes || !test_bit(pool, frame))
         return -1;
     clear_bit(pool, frame);
     pool->nfree++;
@@ -110,6 +111,6 @@ int frame_pool_free(struct frame_pool *pool, uint64_t addr)
 
 bool frame_pool_is_free(const struct frame_pool *pool, uint64_t addr)
 {
-    size_t frame = addr >> FRAME_SHIFT;
+    size_t frame = addr >> PAGE_SHIFT;
     return frame < pool->nframes && !test_bit(pool, frame);
 }

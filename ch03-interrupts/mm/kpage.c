@@ -1,9 +1,17 @@
 /*
  * kpage.c: page-granular kernel allocations.
  *
- * Virtual addresses for multi-page runs come from a bump pointer and are
- * never reused: the kernel's half of the address space has room for 2^45
- * bytes of them, and a freed run stays unmapped, so a use after free faults.
+ * A run of several pages gets virtual addresses in the kpage region from a
+ * va_pool, first fit, with an unmapped guard page after it; freed ranges go
+ * back to the pool and are handed out again. Reuse is what keeps the
+ * kernel's memory bounded: fresh addresses every time would need a new page
+ * table for every 2 MiB ever handed out, and pt_unmap leaves empty tables in
+ * place. Freeing those tables instead was the other way; it is not taken
+ * because a table can only be freed once no CPU holds it in its paging-
+ * structure caches (SDM vol 3A, 4.10.3), which with several CPUs means a
+ * shootdown on every free. With reuse, the tables cover no more than the
+ * region's busiest moment and stay for the next runs. The price: a use after
+ * free faults only until the addresses are handed out again.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,18 +24,30 @@
 #include "paging.h"
 #include "panic.h"
 #include "string.h"
+#include "va_pool.h"
 
-static uintptr_t next_va = KPAGE_BASE;
-static size_t pages_out;
+#define KPAGE_MAX_HOLES 4096    /* so up to 4095 runs out at once; 64 KiB of holes */
 
-static void unmap_run(uintptr_t va, size_t npages)
+static struct va_range holes[KPAGE_MAX_HOLES];
+static struct va_pool addresses;    /* set up on first use */
+
+/* The bytes a run of npages takes in the region, with its guard page. */
+static uint64_t span_of(size_t npages)
 {
-    for (size_t i = 0; i < npages; i++) {
-        paddr_t pa;
-        if (pt_unmap(kernel_root, va + i * PAGE_SIZE, &pa) != 0)
-            panic("kpage: page %p of a run is not mapped", (void *)(va + i * PAGE_SIZE));
-        frame_free(pa);
-    }
+    return (uint64_t)(npages + 1) * PAGE_SIZE;
+}
+
+/* The addresses for npages and their guard page; 0 if there are none left. */
+static uintptr_t take_addresses(size_t npages)
+{
+    if (addresses.capacity == 0)
+        va_pool_init(&addresses, holes, KPAGE_MAX_HOLES, KPAGE_BASE, KPAGE_LIMIT);
+    return va_pool_alloc(&addresses, span_of(npages));
+}
+
+static int give_addresses(uintptr_t va, size_t npages)
+{
+    return va_pool_free(&addresses, va, span_of(npages));
 }
 
 void *kpage_alloc(size_t npages)
@@ -38,45 +58,35 @@ void *kpage_alloc(size_t npages)
         paddr_t pa = frame_alloc();
         if (pa == 0)
             return NULL;
-        pages_out++;
         return memset(phys_to_virt(pa), 0, PAGE_SIZE);
     }
 
-    uintptr_t span = (npages + 1) * PAGE_SIZE;      /* + an unmapped guard page */
-    if (npages > (KPAGE_LIMIT - KPAGE_BASE) / PAGE_SIZE || span > KPAGE_LIMIT - next_va)
+    if (npages >= (KPAGE_LIMIT - KPAGE_BASE) / PAGE_SIZE)
         return NULL;
-    uintptr_t va = next_va;
-    for (size_t i = 0; i < npages; i++) {
-        paddr_t pa = frame_alloc();
-        if (pa == 0 || pt_map(kernel_root, va + i * PAGE_SIZE, pa, PTE_WRITABLE | PTE_NX) != 0) {
-            if (pa != 0)
-                frame_free(pa);
-            unmap_run(va, i);
-            return NULL;
-        }
-        memset(phys_to_virt(pa), 0, PAGE_SIZE);
+    uintptr_t va = take_addresses(npages);
+    if (va == 0)
+        return NULL;
+    if (pt_map_fresh(kernel_root, va, npages, PTE_WRITABLE | PTE_NX) != 0) {
+        if (give_addresses(va, npages) != 0)
+            panic("kpage: cannot return the addresses at %p", (void *)va);
+        return NULL;
     }
-    next_va += span;
-    pages_out += npages;
     return (void *)va;
 }
 
 void kpage_free(void *addr, size_t npages)
 {
     uintptr_t va = (uintptr_t)addr;
-    if (npages == 1 && va >= DIRECT_MAP_BASE && va < KPAGE_BASE)
+    if (npages == 1 && va >= DIRECT_MAP_BASE && va < KPAGE_BASE) {
         frame_free(virt_to_phys(addr));
-    else
-        unmap_run(va, npages);
-    pages_out -= npages;
+        return;
+    }
+    /* Unmapped first: the addresses must be free of old pages before they are reused. */
+    if (pt_unmap_free(kernel_root, va, npages) != 0 || give_addresses(va, npages) != 0)
+        panic("kpage_free(%p, %zu): not a run from kpage_alloc (double free or bad address)", addr, npages);
 }
 
 bool kpage_readable(const void *addr)
 {
     return pt_translate(kernel_root, (uintptr_t)addr, NULL, NULL) == 0;
-}
-
-size_t kpage_count(void)
-{
-    return pages_out;
 }

@@ -9,7 +9,9 @@
  *   bits 20..12  PT index
  *   bits 11..0   offset in the 4 KiB page
  *
- * Tables are frames from frame_alloc, reached through the direct map.
+ * Tables are frames from frame_alloc, reached through the direct map. A
+ * table stays when unmapping empties it: the kernel reuses its addresses
+ * (mm/kpage.c says why), so the tables are made once and used again.
  * Entries of the upper levels allow writing and executing; the leaf decides,
  * since the CPU applies the strictest bits along the walk.
  */
@@ -21,6 +23,7 @@
 #include "frame.h"
 #include "memlayout.h"
 #include "paging.h"
+#include "panic.h"
 #include "string.h"
 #include "x86.h"
 
@@ -147,6 +150,34 @@ int pt_unmap(paddr_t root, uintptr_t va, paddr_t *pa)
         *pa = *e & PTE_ADDR_MASK;
     *e = 0;
     flush_if_current(root, va);
+    return 0;
+}
+
+int pt_map_fresh(paddr_t root, uintptr_t va, size_t npages, uint64_t flags)
+{
+    for (size_t i = 0; i < npages; i++) {
+        paddr_t pa = frame_alloc();
+        int err = pa == 0 ? -ENOMEM : pt_map(root, va + i * PAGE_SIZE, pa, flags);
+        if (err) {
+            if (pa != 0)
+                frame_free(pa);
+            if (pt_unmap_free(root, va, i) != 0)
+                panic("pt_map_fresh: a page it mapped at %p is gone", (void *)va);
+            return err;
+        }
+        memset(phys_to_virt(pa), 0, PAGE_SIZE);
+    }
+    return 0;
+}
+
+int pt_unmap_free(paddr_t root, uintptr_t va, size_t npages)
+{
+    for (size_t i = 0; i < npages; i++) {
+        paddr_t pa;
+        if (pt_unmap(root, va + i * PAGE_SIZE, &pa) != 0)
+            return -ENOENT;
+        frame_free(pa);
+    }
     return 0;
 }
 

@@ -199,6 +199,33 @@ static void fill(uint8_t *p, size_t size, size_t slot)
         p[i] = fill_byte(slot, i);
 }
 
+#define REUSE_PAIRS 10000
+#define REUSE_SIZE 8192     /* a large block: 3 pages and a guard page from kpage */
+
+/* A kmalloc/kfree pair must leave nothing behind: not the frames of the
+ * block, and no page tables either, since kpage reuses the block's addresses
+ * and with them the tables already over them. */
+static bool selftest_heap_reuse(void)
+{
+    struct heap_stats start = heap_stats();
+    size_t start_frames = frame_free_count();
+    for (int i = 0; i < REUSE_PAIRS; i++) {
+        uint8_t *p = kmalloc(REUSE_SIZE);
+        CHECK("heap reuse", p != NULL);
+        p[0] = p[REUSE_SIZE - 1] = 1;
+        kfree(p);
+    }
+    size_t end_frames = frame_free_count();
+    struct heap_stats end = heap_stats();
+    kprintf("selftest heap reuse: %d kmalloc(%d)/kfree pairs: free frames %zu before, %zu after\n",
+            REUSE_PAIRS, REUSE_SIZE, start_frames, end_frames);
+    CHECK("heap reuse", end_frames == start_frames);
+    CHECK("heap reuse", end.pages == start.pages && end.bytes_in_use == start.bytes_in_use &&
+                        end.objects_in_use == start.objects_in_use && end.errors == start.errors);
+    kprintf("selftest heap reuse: PASS\n");
+    return true;
+}
+
 bool selftest_heap(void)
 {
     struct heap_stats start = heap_stats();
@@ -264,5 +291,5 @@ bool selftest_heap(void)
     kprintf("selftest heap: PASS (%d random kmalloc/krealloc/kfree with content checks; "
             "%zu pages held, %zu frames not back in the pool; double free and bad free reported)\n",
             STRESS_ROUNDS, heap_stats().pages, start_frames - frame_free_count());
-    return true;
+    return selftest_heap_reuse();
 }

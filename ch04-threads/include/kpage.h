@@ -1,9 +1,10 @@
 /*
  * kpage.h: whole pages of kernel memory, the heap's source.
  *
- * One page comes straight from the direct map. A run of pages gets fresh
- * virtual addresses in [KPAGE_BASE, KPAGE_LIMIT), backed by frames that
- * need not be contiguous, with an unmapped page after it to catch overruns.
+ * One page comes straight from the direct map. A run of pages gets virtual
+ * addresses in [KPAGE_BASE, KPAGE_LIMIT), reused once it is freed, backed by
+ * frames that need not be contiguous, with an unmapped page after it to
+ * catch overruns.
  */
 #ifndef CUBOS_KPAGE_H
 #define CUBOS_KPAGE_H
@@ -11,16 +12,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* npages of zeroed, writable, non-executable memory, or NULL when out of memory. */
+/* npages of zeroed, writable, non-executable memory, or NULL when out of
+ * memory or out of addresses (at most 4095 runs are out at once). */
 void *kpage_alloc(size_t npages);
 
-/* Give back what kpage_alloc(npages) returned. */
+/* Give back what kpage_alloc(npages) returned; anything else panics. */
 void kpage_free(void *addr, size_t npages);
 
 /* True if the page holding addr is mapped, so it can be read without a fault. */
 bool kpage_readable(const void *addr);
-
-/* Pages currently handed out. */
-size_t kpage_count(void);
 
 #endif

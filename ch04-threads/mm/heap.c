@@ -17,17 +17,17 @@
 #include "heap.h"
 #include "kpage.h"
 #include "kprintf.h"
+#include "memlayout.h"
 #include "spinlock.h"
 #include "string.h"
 
-#define PAGE 4096
 #define SLAB_MAGIC 0x51AB51ABu
 #define LARGE_MAGIC 0x1A46E000u
 #define HEADER_SIZE 80           /* both headers fit; a multiple of 16 keeps objects aligned */
 #define MIN_CLASS_SHIFT 4        /* 16 bytes */
 #define NCLASSES 7               /* 16, 32, ... 1024 */
 #define SLAB_MAX_OBJECT (1u << (MIN_CLASS_SHIFT + NCLASSES - 1))
-#define MAX_OBJECTS ((PAGE - HEADER_SIZE) >> MIN_CLASS_SHIFT)
+#define MAX_OBJECTS ((PAGE_SIZE - HEADER_SIZE) >> MIN_CLASS_SHIFT)
 
 struct free_object {
     struct free_object *next;
@@ -95,7 +95,7 @@ static struct slab *new_slab(size_t c)
     s->magic = SLAB_MAGIC;
     s->self = s;
     s->object_size = 1u << (MIN_CLASS_SHIFT + c);
-    s->capacity = (PAGE - HEADER_SIZE) / s->object_size;
+    s->capacity = (PAGE_SIZE - HEADER_SIZE) / s->object_size;
     for (size_t i = s->capacity; i-- > 0;) {
         struct free_object *o = object_at(s, i);
         memset(o, HEAP_POISON, s->object_size);
@@ -193,9 +193,9 @@ static bool slab_free(struct slab *s, void *ptr)
 
 static void *large_alloc(size_t size)
 {
-    if (size > SIZE_MAX - HEADER_SIZE - PAGE)
+    if (size > SIZE_MAX - HEADER_SIZE - PAGE_SIZE)
         return NULL;
-    size_t npages = (HEADER_SIZE + size + PAGE - 1) / PAGE;
+    size_t npages = (HEADER_SIZE + size + PAGE_SIZE - 1) / PAGE_SIZE;
     struct large *l = kpage_alloc(npages);
     if (l == NULL)
         return NULL;
@@ -212,7 +212,7 @@ static void large_free(struct large *l)
 {
     size_t npages = l->npages;
     stats.bytes_in_use -= l->size;
-    memset(l, HEAP_POISON, npages * PAGE);
+    memset(l, HEAP_POISON, npages * PAGE_SIZE);
     kpage_free(l, npages);
     stats.pages -= npages;
 }
@@ -230,7 +230,7 @@ static void *heap_alloc(size_t size)
 /* The header of the page ptr points into, or NULL if that page is unmapped. */
 static uint32_t *page_header(const void *ptr)
 {
-    uint32_t *page = (uint32_t *)((uintptr_t)ptr & ~(uintptr_t)(PAGE - 1));
+    uint32_t *page = (uint32_t *)((uintptr_t)ptr & ~(uintptr_t)(PAGE_SIZE - 1));
     return kpage_readable(page) ? page : NULL;
 }
 
@@ -242,7 +242,7 @@ static bool is_slab(const uint32_t *header)
     return header != NULL && s->magic == SLAB_MAGIC && s->self == s &&
            s->object_size >= (1u << MIN_CLASS_SHIFT) && s->object_size <= SLAB_MAX_OBJECT &&
            (s->object_size & (s->object_size - 1)) == 0 &&
-           s->capacity == (PAGE - HEADER_SIZE) / s->object_size;
+           s->capacity == (PAGE_SIZE - HEADER_SIZE) / s->object_size;
 }
 
 static bool is_large_start(const uint32_t *header, const void *ptr)

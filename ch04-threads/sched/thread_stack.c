@@ -1,20 +1,18 @@
 /*
  * thread_stack.c: fixed slots of (guard page, stack pages) for threads.
  *
- * ch02's kpage allocator hands out fresh virtual addresses every time and
- * never reuses them; for stacks, made and dropped with every thread, the
- * page tables covering used-up addresses would pile up. Here slot i always
- * sits at the same address, and freed slots are reused last-in first-out.
+ * Slot i always sits at the same address, so a fault address alone tells
+ * whose guard page it hit (thread_stack_guard_slot), and freed slots are
+ * reused last-in first-out. Mapping and unmapping are mm/paging.c's
+ * (pt_map_fresh, pt_unmap_free), the same as for kpage's runs.
  */
 #include <stdint.h>
 
-#include "frame.h"
 #include "kernel_map.h"
 #include "memlayout.h"
 #include "paging.h"
 #include "panic.h"
 #include "spinlock.h"
-#include "string.h"
 #include "thread_stack.h"
 
 #define SLOT_SIZE ((THREAD_STACK_PAGES + 1) * PAGE_SIZE)   /* guard + stack */
@@ -27,16 +25,6 @@ static int never_used = 0;                          /* slots >= this were never 
 static uint64_t stack_bottom(int slot)
 {
     return THREAD_STACKS_BASE + (uint64_t)slot * SLOT_SIZE + PAGE_SIZE;
-}
-
-static void unmap_pages(int slot, int npages)
-{
-    for (int i = 0; i < npages; i++) {
-        paddr_t pa;
-        if (pt_unmap(kernel_root, stack_bottom(slot) + (uint64_t)i * PAGE_SIZE, &pa) != 0)
-            panic("thread stack %d: page %d is not mapped", slot, i);
-        frame_free(pa);
-    }
 }
 
 static int take_slot(void)
@@ -63,17 +51,9 @@ int thread_stack_alloc(uint64_t *top)
     int slot = take_slot();
     if (slot < 0)
         return -1;
-    for (int i = 0; i < THREAD_STACK_PAGES; i++) {
-        paddr_t pa = frame_alloc();
-        if (pa == 0 || pt_map(kernel_root, stack_bottom(slot) + (uint64_t)i * PAGE_SIZE, pa,
-                              PTE_WRITABLE | PTE_NX) != 0) {
-            if (pa != 0)
-                frame_free(pa);
-            unmap_pages(slot, i);
-            give_slot(slot);
-            return -1;
-        }
-        memset(phys_to_virt(pa), 0, PAGE_SIZE);
+    if (pt_map_fresh(kernel_root, stack_bottom(slot), THREAD_STACK_PAGES, PTE_WRITABLE | PTE_NX) != 0) {
+        give_slot(slot);
+        return -1;
     }
     *top = stack_bottom(slot) + THREAD_STACK_PAGES * PAGE_SIZE;
     return slot;
@@ -81,7 +61,8 @@ int thread_stack_alloc(uint64_t *top)
 
 void thread_stack_free(int slot)
 {
-    unmap_pages(slot, THREAD_STACK_PAGES);
+    if (pt_unmap_free(kernel_root, stack_bottom(slot), THREAD_STACK_PAGES) != 0)
+        panic("thread stack %d is not mapped", slot);
     give_slot(slot);
 }
 

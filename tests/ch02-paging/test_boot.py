@@ -6,7 +6,7 @@ import re
 import pytest
 
 from harness import (FAIL_STATUS, Machine, boot_and_grade, chapter_kernel,
-                     free_port, run_gdb)
+                     free_port, grade, run_gdb)
 
 HELLO = [r"^cubos ch02-paging: hello from 64-bit long mode$",
          r"^boot loader: GRUB 2\.",
@@ -21,6 +21,10 @@ SELFTESTS = [r"^selftest frames: PASS \(took and returned all \d+ free frames",
              r"^selftest wx: PASS \(\d+ pages mapped, none writable and executable",
              r"^selftest heap: PASS",
              r"^heap: kfree\(0x[0-9a-f]+\): double free of a 64-byte object$",
+             # address ranges and page tables are reused: nothing leaks
+             r"^selftest heap reuse: 10000 kmalloc\(8192\)/kfree pairs: "
+             r"free frames (\d+) before, \1 after$",
+             r"^selftest heap reuse: PASS$",
              r"^selftest: all passed$"]
 
 
@@ -51,6 +55,25 @@ def test_frames_cover_the_ram_qemu_was_given(chapter, mib):
     assert mib - 2 <= usable_frames_mib(text) <= mib
     direct = int(re.search(r"direct map of (\d+) MiB", text).group(1))
     assert direct >= max(mib, 4096)
+
+
+def test_memory_map_entry_past_2_64_is_ignored(chapter):
+    """A usable memory map entry whose end wraps past 2^64 (planted through
+    gdb, as buggy firmware could report it) must not count: before the fix,
+    its wrapped end (64 GiB) sized the frame bitmap and the direct map."""
+    port = free_port()
+    with Machine(chapter, "mmap-entry-past-2-64", gdb_port=port) as m:
+        out = run_gdb(chapter_kernel(chapter), port, [
+            "hbreak *frame_init", "continue",
+            "set var $e = (struct mb2_mmap_entry *)((struct boot_info *)$rdi)->mmap",
+            "set var $e->base = 0xfffffffffffff000",
+            "set var $e->length = 0x1000000000",
+            "set var $e->type = 1",
+            "detach"])
+        assert "Breakpoint 1" in out, out
+        text = grade(m, must=HELLO)
+    assert re.search(r"direct map of 4096 MiB", text), text
+    assert 120 <= usable_frames_mib(text) <= 128
 
 
 def test_memory_is_mapped_as_designed_from_gdb(chapter):

@@ -17,6 +17,7 @@ UNITS = {
     "ch01-boot/unit/test_cmdline.c": ["lib/cmdline.c", "lib/string.c"],
     "ch02-paging/unit/test_frame_pool.c": ["mm/frame_pool.c"],
     "ch02-paging/unit/test_heap.c": ["mm/heap.c"],
+    "ch02-paging/unit/test_va_pool.c": ["mm/va_pool.c", "lib/string.c"],
 }
 
 

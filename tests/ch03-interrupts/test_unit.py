@@ -18,6 +18,7 @@ UNITS = {
     "ch01-boot/unit/test_cmdline.c": ["lib/cmdline.c", "lib/string.c"],
     "ch02-paging/unit/test_frame_pool.c": ["mm/frame_pool.c"],
     "ch02-paging/unit/test_heap.c": ["mm/heap.c"],
+    "ch02-paging/unit/test_va_pool.c": ["mm/va_pool.c", "lib/string.c"],
     "ch03-interrupts/unit/test_line_edit.c": ["lib/line_edit.c", "lib/string.c"],
     "ch03-interrupts/unit/test_vt100.c": ["lib/vt100.c", "lib/string.c"],
     "ch03-interrupts/unit/test_scancode.c": ["lib/scancode.c", "lib/string.c"],

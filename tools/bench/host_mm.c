@@ -13,6 +13,7 @@
 #include <x86intrin.h>
 
 #include "frame_pool.h"
+#include "memlayout.h"
 
 #define ROUNDS 100000
 #define POOL_FRAMES (128u * 256)    /* 128 MiB, like the kernel's default guest */
@@ -45,7 +46,7 @@ int main(void)
     static uint64_t bitmap[POOL_FRAMES / 64];
     struct frame_pool pool;
     frame_pool_init(&pool, bitmap, POOL_FRAMES);
-    frame_pool_set_free(&pool, 0x100000, (uint64_t)POOL_FRAMES * FRAME_SIZE);
+    frame_pool_set_free(&pool, 0x100000, (uint64_t)POOL_FRAMES * PAGE_SIZE);
 
     time_frames(&pool);
     printf("host frame_alloc+frame_free: %llu cycles/op\n",

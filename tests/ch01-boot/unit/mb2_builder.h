@@ -2,18 +2,34 @@
  * mb2_builder.h: build multiboot2 boot information by hand, tag by tag, in
  * a heap block of exactly its size (so AddressSanitizer catches a parser
  * that reads past the end), and check that the parser refuses a broken one.
- * Shared by the boot-information tests of every chapter.
+ * Shared by the boot-information tests of every chapter, which get the
+ * parser's kprintf from here: it prints, counts and keeps the last line.
  */
 #ifndef CUBOS_TEST_MB2_BUILDER_H
 #define CUBOS_TEST_MB2_BUILDER_H
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "kprintf.h"
 #include "multiboot2.h"
+
+static int kprintf_calls;
+static char kprintf_last[256];
+
+int kprintf(const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(kprintf_last, sizeof(kprintf_last), fmt, args);
+    va_end(args);
+    kprintf_calls++;
+    return printf("%s", kprintf_last);
+}
 
 /* A boot information under construction, in a buffer sized exactly to its content. */
 struct builder {

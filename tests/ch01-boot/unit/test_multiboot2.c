@@ -1,7 +1,8 @@
 /*
  * test_multiboot2.c: the boot-information parser (boot/multiboot2.c) on
- * hand-built tag lists: a well-formed one like GRUB's, and broken ones that
- * must be refused with a reason instead of read past their end.
+ * hand-built tag lists: a well-formed one like GRUB's, broken ones that
+ * must be refused with a reason instead of read past their end, and memory
+ * map entries that run past 2^64, which are ignored with a warning.
  * Built with -fsanitize=address,undefined, so any out-of-bounds read fails.
  */
 #include <stdint.h>
@@ -74,6 +75,56 @@ static void test_minimal_has_defaults(void)
     free(info);
 }
 
+/* An entry whose base + length does not fit in 64 bits is named in a warning
+ * and counts as no memory; its neighbours and the rest of the boot
+ * information are still used. */
+static void test_entries_past_2_64_are_ignored(void)
+{
+    static const struct mb2_mmap_entry map[] = {
+        { 0x100000, 0x7ee0000, MB2_MEMORY_USABLE, 0 },
+        { 0xFFFFFFFFFFFFF000, 0x2000, MB2_MEMORY_USABLE, 0 },          /* wraps to 0x1000 */
+        { 0x8000000000000000, 0x8000000200000000, MB2_MEMORY_USABLE, 0 },  /* wraps to 8 GiB */
+        { 0xFFFFFFFFFFFFF000, 0x1000, MB2_MEMORY_USABLE, 0 },          /* ends at 2^64 exactly */
+        { 0xFFFFFFFFFFFFE000, 0x1000, MB2_MEMORY_USABLE, 0 },          /* the last page but one: fine */
+        { 0xFFFFFFFF00000000, UINT64_MAX, MB2_MEMORY_RESERVED, 0 },
+    };
+    struct builder b;
+    start(&b);
+    string_tag(&b, MB2_TAG_CMDLINE, "selftest");
+    mmap_tag(&b, map, 6);
+    end_tag(&b);
+    uint8_t *info = finish(&b);
+
+    struct boot_info bi;
+    const char *why = NULL;
+    int calls = kprintf_calls;
+    CHECK(mb2_parse(info, &bi, &why) == 0);
+    CHECK(bi.mmap_count == 6);
+    CHECK(strcmp(bi.cmdline, "selftest") == 0);
+    CHECK(kprintf_calls - calls == 4);
+    CHECK(strcmp(kprintf_last, "memory map: entry 5 (base 0xffffffff00000000, length "
+                 "0xffffffffffffffff) runs past 2^64, ignored\n") == 0);
+
+    bool fits[] = { true, false, false, false, true, false };
+    for (size_t i = 0; i < 6; i++) {
+        CHECK(mb2_mmap_entry_fits(mb2_mmap_entry(&bi, i)) == fits[i]);
+        CHECK(mb2_mmap_usable(mb2_mmap_entry(&bi, i)) == (fits[i] && i != 5));
+    }
+    CHECK(mb2_usable_bytes(&bi) == 0x7ee0000 + 0x1000);
+
+    /* GRUB's map gives no warning at all. */
+    start(&b);
+    mmap_tag(&b, qemu_map, 4);
+    end_tag(&b);
+    free(info);
+    info = finish(&b);
+    calls = kprintf_calls;
+    CHECK(mb2_parse(info, &bi, &why) == 0);
+    CHECK(kprintf_calls == calls);
+    CHECK(mb2_mmap_usable(mb2_mmap_entry(&bi, 0)) && !mb2_mmap_usable(mb2_mmap_entry(&bi, 1)));
+    free(info);
+}
+
 static void test_malformed(void)
 {
     struct builder b;
@@ -137,6 +188,7 @@ int main(void)
     test_well_formed();
     test_minimal_has_defaults();
     test_malformed();
+    test_entries_past_2_64_are_ignored();
     printf("multiboot2: %d failures\n", failures);
     return failures != 0;
 }

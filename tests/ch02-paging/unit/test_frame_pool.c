@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "frame_pool.h"
+#include "memlayout.h"
 
 #include "check.h"
 
@@ -47,7 +48,7 @@ static void drop_pool(struct frame_pool *pool)
 
 static uint64_t addr_of(size_t frame)
 {
-    return (uint64_t)frame * FRAME_SIZE;
+    return (uint64_t)frame * PAGE_SIZE;
 }
 
 /* How many frames in [0, nframes) is_free reports free: must always equal nfree. */
@@ -125,7 +126,7 @@ static void test_rounding(void)
     CHECK(!frame_pool_is_free(&pool, 0x12000) && !frame_pool_is_free(&pool, 0xf000));
 
     /* Used rounds outward: [0x20001, 0x21fff) touches frames 0x20 and 0x21. */
-    frame_pool_set_free(&pool, 0, 64 * FRAME_SIZE);
+    frame_pool_set_free(&pool, 0, 64 * PAGE_SIZE);
     CHECK(pool.nfree == 64);
     frame_pool_set_used(&pool, 0x20001, 0x21fff);
     CHECK(pool.nfree == 62);
@@ -157,7 +158,7 @@ static void test_rounding(void)
     CHECK(count_free(&pool) == 59);
 
     /* Free, then used, of the same unaligned range: the partial frames never were free. */
-    frame_pool_set_used(&pool, 0, 64 * FRAME_SIZE);
+    frame_pool_set_used(&pool, 0, 64 * PAGE_SIZE);
     CHECK(pool.nfree == 0);
     frame_pool_set_free(&pool, 0x1800, 0x6800);     /* frames 2..5 */
     CHECK(pool.nfree == 4);
@@ -171,33 +172,33 @@ static void test_out_of_range(void)
     struct frame_pool pool;
     make_pool(&pool, 100);          /* not a multiple of 64: the last word is partial */
 
-    frame_pool_set_free(&pool, 200 * FRAME_SIZE, 300 * FRAME_SIZE);
+    frame_pool_set_free(&pool, 200 * PAGE_SIZE, 300 * PAGE_SIZE);
     CHECK(pool.nfree == 0);
-    frame_pool_set_free(&pool, 100 * FRAME_SIZE, 128 * FRAME_SIZE);   /* rest of the last word */
+    frame_pool_set_free(&pool, 100 * PAGE_SIZE, 128 * PAGE_SIZE);   /* rest of the last word */
     CHECK(pool.nfree == 0);
     CHECK(frame_pool_alloc(&pool) == 0);
 
-    frame_pool_set_free(&pool, 90 * FRAME_SIZE, 1ull << 40);          /* clipped to [90, 100) */
+    frame_pool_set_free(&pool, 90 * PAGE_SIZE, 1ull << 40);          /* clipped to [90, 100) */
     CHECK(pool.nfree == 10);
     CHECK(count_free(&pool) == 10);
-    CHECK(!frame_pool_is_free(&pool, 100 * FRAME_SIZE));
-    CHECK(!frame_pool_is_free(&pool, 127 * FRAME_SIZE));
+    CHECK(!frame_pool_is_free(&pool, 100 * PAGE_SIZE));
+    CHECK(!frame_pool_is_free(&pool, 127 * PAGE_SIZE));
     CHECK(!frame_pool_is_free(&pool, 1ull << 40));
 
     frame_pool_set_free(&pool, 0, 1ull << 40);
     CHECK(pool.nfree == 100);
-    frame_pool_set_used(&pool, 200 * FRAME_SIZE, 300 * FRAME_SIZE);
+    frame_pool_set_used(&pool, 200 * PAGE_SIZE, 300 * PAGE_SIZE);
     CHECK(pool.nfree == 100);
-    frame_pool_set_used(&pool, 95 * FRAME_SIZE + 1, 1ull << 40);      /* clipped to [95, 100) */
+    frame_pool_set_used(&pool, 95 * PAGE_SIZE + 1, 1ull << 40);      /* clipped to [95, 100) */
     CHECK(pool.nfree == 95);
-    CHECK(frame_pool_is_free(&pool, 94 * FRAME_SIZE));
-    CHECK(!frame_pool_is_free(&pool, 95 * FRAME_SIZE));
+    CHECK(frame_pool_is_free(&pool, 94 * PAGE_SIZE));
+    CHECK(!frame_pool_is_free(&pool, 95 * PAGE_SIZE));
 
     /* Nothing past the pool is ever handed out. */
-    frame_pool_set_used(&pool, 0, FRAME_SIZE);
+    frame_pool_set_used(&pool, 0, PAGE_SIZE);
     size_t n = 0;
     for (uint64_t a; (a = frame_pool_alloc(&pool)) != 0; n++)
-        CHECK(a >= FRAME_SIZE && a < 95 * FRAME_SIZE && a % FRAME_SIZE == 0);
+        CHECK(a >= PAGE_SIZE && a < 95 * PAGE_SIZE && a % PAGE_SIZE == 0);
     CHECK(n == 94);
     CHECK(pool.nfree == 0);
     drop_pool(&pool);
@@ -217,13 +218,13 @@ static void test_top_of_address_space(void)
     drop_pool(&pool);
 
     make_pool(&pool, 100);
-    frame_pool_set_free(&pool, UINT64_MAX - FRAME_SIZE + 2, UINT64_MAX);
+    frame_pool_set_free(&pool, UINT64_MAX - PAGE_SIZE + 2, UINT64_MAX);
     CHECK(pool.nfree == 0);
     drop_pool(&pool);
 
     /* [0, UINT64_MAX) overlaps every frame of the pool: marks them all used. */
     make_pool(&pool, 100);
-    frame_pool_set_free(&pool, 0, 100 * FRAME_SIZE);
+    frame_pool_set_free(&pool, 0, 100 * PAGE_SIZE);
     CHECK(pool.nfree == 100);
     frame_pool_set_used(&pool, 0, UINT64_MAX);
     CHECK(pool.nfree == 0);
@@ -231,8 +232,8 @@ static void test_top_of_address_space(void)
     drop_pool(&pool);
 
     make_pool(&pool, 100);
-    frame_pool_set_free(&pool, 0, 100 * FRAME_SIZE);
-    frame_pool_set_used(&pool, 50 * FRAME_SIZE, UINT64_MAX - 1);
+    frame_pool_set_free(&pool, 0, 100 * PAGE_SIZE);
+    frame_pool_set_used(&pool, 50 * PAGE_SIZE, UINT64_MAX - 1);
     CHECK(pool.nfree == 50);
     CHECK(count_free(&pool) == pool.nfree);
     drop_pool(&pool);
@@ -258,11 +259,11 @@ static const struct range reserved[] = {
     { 0x400000, 0x428000 },             /* the bitmap itself (160 KiB) */
 };
 
-#define MAP_FRAMES ((size_t)(5 * GiB / FRAME_SIZE))
+#define MAP_FRAMES ((size_t)(5 * GiB / PAGE_SIZE))
 
 static bool expect_free(size_t frame)
 {
-    uint64_t a = addr_of(frame), e = a + FRAME_SIZE;
+    uint64_t a = addr_of(frame), e = a + PAGE_SIZE;
     bool in_ram = false;
     for (size_t i = 0; i < sizeof(usable) / sizeof(*usable); i++)
         in_ram |= a >= usable[i].start && e <= usable[i].end;
@@ -313,9 +314,9 @@ static void test_realistic_map(void)
     CHECK(!frame_pool_is_free(&pool, 0x234000));      /* last kernel frame, partly used */
     CHECK(frame_pool_is_free(&pool, 0x235000));
     CHECK(!frame_pool_is_free(&pool, 128 * MiB));     /* the hole */
-    CHECK(!frame_pool_is_free(&pool, 4 * GiB - FRAME_SIZE));
+    CHECK(!frame_pool_is_free(&pool, 4 * GiB - PAGE_SIZE));
     CHECK(frame_pool_is_free(&pool, 4 * GiB));
-    CHECK(frame_pool_is_free(&pool, 5 * GiB - FRAME_SIZE));
+    CHECK(frame_pool_is_free(&pool, 5 * GiB - PAGE_SIZE));
     CHECK(!frame_pool_is_free(&pool, 5 * GiB));
 
     /* Allocate everything: each free frame exactly once, nothing else, never frame 0. */
@@ -323,8 +324,8 @@ static void test_realistic_map(void)
     uint64_t *got = malloc(expected * sizeof(uint64_t));
     size_t n = 0, bad = 0, dup = 0, still_free = 0;
     for (uint64_t a; (a = frame_pool_alloc(&pool)) != 0;) {
-        size_t f = (size_t)(a / FRAME_SIZE);
-        if (a % FRAME_SIZE != 0 || f >= MAP_FRAMES || !expect_free(f)) {
+        size_t f = (size_t)(a / PAGE_SIZE);
+        if (a % PAGE_SIZE != 0 || f >= MAP_FRAMES || !expect_free(f)) {
             bad++;
             if (bad <= 5)
                 fprintf(stderr, "frame_pool_alloc returned 0x%llx, not a free frame\n", (unsigned long long)a);
@@ -366,8 +367,8 @@ static void test_realistic_map(void)
     CHECK(a != 0);
     CHECK(pool.nfree == expected - 1);
     CHECK(frame_pool_free(&pool, a + 1) == -1);                 /* unaligned */
-    CHECK(frame_pool_free(&pool, a + FRAME_SIZE / 2) == -1);
-    CHECK(frame_pool_free(&pool, a + FRAME_SIZE - 1) == -1);
+    CHECK(frame_pool_free(&pool, a + PAGE_SIZE / 2) == -1);
+    CHECK(frame_pool_free(&pool, a + PAGE_SIZE - 1) == -1);
     CHECK(pool.nfree == expected - 1);
     CHECK(!frame_pool_is_free(&pool, a));
     CHECK(frame_pool_free(&pool, a) == 0);
@@ -377,7 +378,7 @@ static void test_realistic_map(void)
     CHECK(frame_pool_free(&pool, 0x235000) == -1);              /* free, never allocated */
     CHECK(frame_pool_free(&pool, 5 * GiB) == -1);               /* first frame past the pool */
     CHECK(frame_pool_free(&pool, 64 * GiB) == -1);
-    CHECK(frame_pool_free(&pool, UINT64_MAX & ~(FRAME_SIZE - 1)) == -1);
+    CHECK(frame_pool_free(&pool, UINT64_MAX & ~(PAGE_SIZE - 1)) == -1);
     CHECK(frame_pool_free(&pool, UINT64_MAX) == -1);
     CHECK(pool.nfree == expected);
     CHECK(count_free(&pool) == expected);
@@ -401,7 +402,7 @@ static void test_next_fit_wraps(void)
 {
     struct frame_pool pool;
     make_pool(&pool, 256);
-    frame_pool_set_free(&pool, FRAME_SIZE, 256 * FRAME_SIZE);   /* all but frame 0 */
+    frame_pool_set_free(&pool, PAGE_SIZE, 256 * PAGE_SIZE);   /* all but frame 0 */
     CHECK(pool.nfree == 255);
 
     for (size_t f = 1; f <= 200; f++)
@@ -414,8 +415,8 @@ static void test_next_fit_wraps(void)
     size_t ahead = 0;
     for (size_t i = 0; i < 55; i++) {
         uint64_t a = frame_pool_alloc(&pool);
-        size_t f = (size_t)(a / FRAME_SIZE);
-        if (a % FRAME_SIZE == 0 && f >= 201 && f <= 255 && !seen[f]) {
+        size_t f = (size_t)(a / PAGE_SIZE);
+        if (a % PAGE_SIZE == 0 && f >= 201 && f <= 255 && !seen[f]) {
             seen[f] = true;
             ahead++;
         }
@@ -448,14 +449,14 @@ static void test_partial_last_word(void)
         make_pool(&pool, nf);
         frame_pool_set_free(&pool, 0, 1ull << 32);
         CHECK(pool.nfree == nf);
-        frame_pool_set_used(&pool, 0, FRAME_SIZE);          /* frame 0 is never free */
+        frame_pool_set_used(&pool, 0, PAGE_SIZE);          /* frame 0 is never free */
         CHECK(pool.nfree == nf - 1);
 
         bool *seen = calloc(nf, sizeof(bool));
         size_t n = 0, bad = 0;
         for (uint64_t a; (a = frame_pool_alloc(&pool)) != 0 && n < nf + 10; n++) {
-            size_t f = (size_t)(a / FRAME_SIZE);
-            if (a % FRAME_SIZE != 0 || f == 0 || f >= nf || seen[f])
+            size_t f = (size_t)(a / PAGE_SIZE);
+            if (a % PAGE_SIZE != 0 || f == 0 || f >= nf || seen[f])
                 bad++;
             else
                 seen[f] = true;
@@ -514,10 +515,10 @@ static void test_random_against_model(void)
 
     for (size_t i = 0; i < 20; i++) {
         /* Unaligned usable ranges, some reaching past the pool; frame 0 stays reserved. */
-        uint64_t start = FRAME_SIZE + rng_below((nf + 50) * FRAME_SIZE);
-        uint64_t end = start + rng_below(80 * FRAME_SIZE);
+        uint64_t start = PAGE_SIZE + rng_below((nf + 50) * PAGE_SIZE);
+        uint64_t end = start + rng_below(80 * PAGE_SIZE);
         frame_pool_set_free(&pool, start, end);
-        for (uint64_t f = (start + FRAME_SIZE - 1) / FRAME_SIZE; f < end / FRAME_SIZE && f < nf; f++) {
+        for (uint64_t f = (start + PAGE_SIZE - 1) / PAGE_SIZE; f < end / PAGE_SIZE && f < nf; f++) {
             if (!free_model[f]) {
                 free_model[f] = true;
                 model_free++;
@@ -535,8 +536,8 @@ static void test_random_against_model(void)
                     fprintf(stderr, "round %ld: alloc from an empty pool gave 0x%llx\n", round,
                             (unsigned long long)a);
             } else {
-                size_t f = (size_t)(a / FRAME_SIZE);
-                if (a == 0 || a % FRAME_SIZE != 0 || f >= nf || !free_model[f]) {
+                size_t f = (size_t)(a / PAGE_SIZE);
+                if (a == 0 || a % PAGE_SIZE != 0 || f >= nf || !free_model[f]) {
                     if (mismatches++ < 5)
                         fprintf(stderr, "round %ld: alloc gave 0x%llx, not a free frame\n", round,
                                 (unsigned long long)a);
@@ -562,11 +563,11 @@ static void test_random_against_model(void)
             switch (rng_below(3)) {
             case 0:
                 a = addr_of((size_t)rng_below(nf));
-                if (!free_model[a / FRAME_SIZE])
+                if (!free_model[a / PAGE_SIZE])
                     continue;       /* in use: that free would be legitimate */
                 break;
             case 1:
-                a = addr_of((size_t)rng_below(nf)) + 1 + rng_below(FRAME_SIZE - 1);
+                a = addr_of((size_t)rng_below(nf)) + 1 + rng_below(PAGE_SIZE - 1);
                 break;
             default:
                 a = addr_of(nf + (size_t)rng_below(100000));
@@ -576,10 +577,10 @@ static void test_random_against_model(void)
                 fprintf(stderr, "round %ld: bad free of 0x%llx accepted\n", round, (unsigned long long)a);
         } else if (r < 98) {
             /* Reserve a small unaligned range (outward); forget those frames as allocations. */
-            uint64_t start = rng_below((nf + 10) * FRAME_SIZE);
-            uint64_t end = start + rng_below(6 * FRAME_SIZE);
+            uint64_t start = rng_below((nf + 10) * PAGE_SIZE);
+            uint64_t end = start + rng_below(6 * PAGE_SIZE);
             frame_pool_set_used(&pool, start, end);
-            for (uint64_t f = start / FRAME_SIZE; f < (end + FRAME_SIZE - 1) / FRAME_SIZE && f < nf; f++) {
+            for (uint64_t f = start / PAGE_SIZE; f < (end + PAGE_SIZE - 1) / PAGE_SIZE && f < nf; f++) {
                 if (free_model[f]) {
                     free_model[f] = false;
                     model_free--;
@@ -587,17 +588,17 @@ static void test_random_against_model(void)
             }
         } else {
             /* Release a small unaligned range (inward), never frame 0 and never an allocated frame. */
-            uint64_t start = FRAME_SIZE + rng_below((nf + 10) * FRAME_SIZE);
-            uint64_t end = start + rng_below(6 * FRAME_SIZE);
+            uint64_t start = PAGE_SIZE + rng_below((nf + 10) * PAGE_SIZE);
+            uint64_t end = start + rng_below(6 * PAGE_SIZE);
             bool touches_allocated = false;
             for (size_t k = 0; k < nallocated; k++) {
                 uint64_t a = addr_of(allocated[k]);
-                touches_allocated |= a >= start && a + FRAME_SIZE <= end;
+                touches_allocated |= a >= start && a + PAGE_SIZE <= end;
             }
             if (touches_allocated)
                 continue;
             frame_pool_set_free(&pool, start, end);
-            for (uint64_t f = (start + FRAME_SIZE - 1) / FRAME_SIZE; f < end / FRAME_SIZE && f < nf; f++) {
+            for (uint64_t f = (start + PAGE_SIZE - 1) / PAGE_SIZE; f < end / PAGE_SIZE && f < nf; f++) {
                 if (!free_model[f]) {
                     free_model[f] = true;
                     model_free++;
@@ -623,7 +624,7 @@ static void test_random_against_model(void)
     /* Drain the pool: exactly the model's free frames come out. */
     size_t drained = 0, wrong = 0;
     for (uint64_t a; (a = frame_pool_alloc(&pool)) != 0 && drained <= nf; drained++) {
-        size_t f = (size_t)(a / FRAME_SIZE);
+        size_t f = (size_t)(a / PAGE_SIZE);
         if (f >= nf || !free_model[f])
             wrong++;
         else

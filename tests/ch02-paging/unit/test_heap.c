@@ -30,10 +30,10 @@
 #include "heap.h"
 #include "kpage.h"
 #include "kprintf.h"
+#include "memlayout.h"
 
 #include "check.h"
 
-#define PAGE 4096
 #define SMALL_MAX 1024          /* the largest size class */
 #define NCLASSES 7
 
@@ -54,10 +54,10 @@ void *kpage_alloc(size_t npages)
 {
     if (npages == 0 || npages > (1u << 20))
         return NULL;
-    void *p = aligned_alloc(PAGE, npages * PAGE);
+    void *p = aligned_alloc(PAGE_SIZE, npages * PAGE_SIZE);
     if (p == NULL)
         return NULL;
-    memset(p, 0, npages * PAGE);
+    memset(p, 0, npages * PAGE_SIZE);
     if (nruns == runs_cap) {
         runs_cap = runs_cap ? 2 * runs_cap : 64;
         runs = realloc(runs, runs_cap * sizeof(*runs));
@@ -90,15 +90,10 @@ bool kpage_readable(const void *addr)
 {
     uintptr_t a = (uintptr_t)addr;
     for (size_t i = 0; i < nruns; i++) {
-        if (a >= runs[i].base && a - runs[i].base < runs[i].npages * PAGE)
+        if (a >= runs[i].base && a - runs[i].base < runs[i].npages * PAGE_SIZE)
             return true;
     }
     return false;
-}
-
-size_t kpage_count(void)
-{
-    return pages_out;
 }
 
 int kvprintf(const char *fmt, va_list args)
@@ -154,7 +149,7 @@ static size_t accounted(size_t size)
 
 static uintptr_t page_of(const void *p)
 {
-    return (uintptr_t)p & ~(uintptr_t)(PAGE - 1);
+    return (uintptr_t)p & ~(uintptr_t)(PAGE_SIZE - 1);
 }
 
 static bool aligned16(const void *p)
@@ -250,7 +245,7 @@ static void test_every_size(void)
     CHECK(s1.objects_in_use - s0.objects_in_use == N);
     CHECK(s1.bytes_in_use - s0.bytes_in_use == expect_bytes);
     CHECK(s1.errors == s0.errors);
-    CHECK(s1.pages == kpage_count());
+    CHECK(s1.pages == pages_out);
 
     /* Distinct objects, none overlapping: every one still holds its own pattern. */
     int damaged = 0;
@@ -272,7 +267,7 @@ static void test_every_size(void)
     CHECK(s2.objects_in_use == s0.objects_in_use);
     CHECK(s2.bytes_in_use == s0.bytes_in_use);
     CHECK(s2.errors == s0.errors);
-    CHECK(s2.pages == kpage_count());
+    CHECK(s2.pages == pages_out);
     CHECK(s2.pages <= NCLASSES);
 }
 
@@ -309,7 +304,7 @@ static void test_size_classes(void)
     CHECK(page_of(a) != page_of(c) && page_of(b) != page_of(c) && page_of(a) != page_of(d));
     /* A large block's data starts past its header, 16-byte aligned, on a fresh page run. */
     void *big = kmalloc(2000);
-    CHECK(big != NULL && aligned16(big) && (uintptr_t)big % PAGE != 0);
+    CHECK(big != NULL && aligned16(big) && (uintptr_t)big % PAGE_SIZE != 0);
     CHECK(heap_stats().pages - s0.pages >= 1);
     kfree(a);
     kfree(b);
@@ -318,7 +313,7 @@ static void test_size_classes(void)
     kfree(big);
     CHECK(heap_stats().bytes_in_use == s0.bytes_in_use);
     CHECK(heap_stats().errors == s0.errors);
-    CHECK(heap_stats().pages == kpage_count());
+    CHECK(heap_stats().pages == pages_out);
 }
 
 /* A freed small object holds HEAP_POISON everywhere past its free-list link. */
@@ -431,7 +426,7 @@ static void test_double_free(void)
     memset(again, 0x44, 10000);
     kfree(again);
     CHECK(heap_stats().errors == s1.errors + 1);
-    CHECK(heap_stats().pages == kpage_count());
+    CHECK(heap_stats().pages == pages_out);
 }
 
 /* kfree of a pointer that is inside an object, not at its start. */
@@ -469,14 +464,14 @@ static void test_interior_free(void)
         CHECK_ONE_ERROR(s, k);
         s = heap_stats();
         k = kprintf_calls;
-        kfree((void *)(page_of(k1) + PAGE - 16));
+        kfree((void *)(page_of(k1) + PAGE_SIZE - 16));
         CHECK_ONE_ERROR(s, k);
     }
 
     /* Large: inside the header page and inside a later page of the block. */
-    uint8_t *big = kmalloc(3 * PAGE);
-    memset(big, 0, 3 * PAGE);
-    uint8_t *bad[] = { big + 1, big + 16, big - 16, big + 100, big + PAGE, big + 2 * PAGE - 64 + 16 };
+    uint8_t *big = kmalloc(3 * PAGE_SIZE);
+    memset(big, 0, 3 * PAGE_SIZE);
+    uint8_t *bad[] = { big + 1, big + 16, big - 16, big + 100, big + PAGE_SIZE, big + 2 * PAGE_SIZE - 64 + 16 };
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         struct heap_stats s = heap_stats();
         int k = kprintf_calls;
@@ -485,7 +480,7 @@ static void test_interior_free(void)
         CHECK(heap_stats().objects_in_use == s.objects_in_use);
         CHECK(heap_stats().pages == s.pages);
     }
-    CHECK(all_bytes(big, 0, 3 * PAGE, 0));
+    CHECK(all_bytes(big, 0, 3 * PAGE_SIZE, 0));
 
     kfree(big);
     kfree(k1);
@@ -498,21 +493,21 @@ static void test_interior_free(void)
     CHECK(s1.errors == s0.errors + 4 + 3 + 6);
     CHECK(s1.objects_in_use == s0.objects_in_use);
     CHECK(s1.bytes_in_use == s0.bytes_in_use);
-    CHECK(s1.pages == kpage_count());
+    CHECK(s1.pages == pages_out);
 }
 
 /* kfree of memory the heap never handed out. */
 static void test_foreign_free(void)
 {
     struct heap_stats s0 = heap_stats();
-    size_t pages0 = kpage_count();
+    size_t pages0 = pages_out;
 
     /* Readable pages without heap magic: the test's own kpage_alloc memory. */
     uint8_t *page = kpage_alloc(1);
     uint8_t *run = kpage_alloc(3);
     CHECK(page != NULL && run != NULL);
-    memset(run, 0xAB, 3 * PAGE);
-    void *readable[] = { page, page + 64, page + 128, page + PAGE - 16, run, run + 64, run + PAGE + 64 };
+    memset(run, 0xAB, 3 * PAGE_SIZE);
+    void *readable[] = { page, page + 64, page + 128, page + PAGE_SIZE - 16, run, run + 64, run + PAGE_SIZE + 64 };
     for (size_t i = 0; i < sizeof(readable) / sizeof(*readable); i++) {
         CHECK(kpage_readable(readable[i]));
         struct heap_stats s = heap_stats();
@@ -520,11 +515,11 @@ static void test_foreign_free(void)
         kfree(readable[i]);
         CHECK_ONE_ERROR(s, k);
     }
-    CHECK(all_bytes(page, 0, PAGE, 0));
-    CHECK(all_bytes(run, 0, 3 * PAGE, 0xAB));
+    CHECK(all_bytes(page, 0, PAGE_SIZE, 0));
+    CHECK(all_bytes(run, 0, 3 * PAGE_SIZE, 0xAB));
     kpage_free(page, 1);
     kpage_free(run, 3);
-    CHECK(kpage_count() == pages0);
+    CHECK(pages_out == pages0);
 
     /* Unreadable ones: the stack, a host malloc block, a static. */
     uint8_t stack_buf[128];
@@ -685,7 +680,7 @@ static void test_krealloc(void)
         CHECK(t.objects_in_use == s.objects_in_use && t.bytes_in_use == s.bytes_in_use && t.pages == s.pages);
     }
     CHECK(intact(b, 128, 13));
-    CHECK(all_bytes(own, 0, PAGE, 0));
+    CHECK(all_bytes(own, 0, PAGE_SIZE, 0));
     kpage_free(own, 1);
 
     /* A good realloc of b still works after all that. */
@@ -699,7 +694,7 @@ static void test_krealloc(void)
     CHECK(s1.errors == s0.errors + 7);
     CHECK(s1.objects_in_use == s0.objects_in_use);
     CHECK(s1.bytes_in_use == s0.bytes_in_use);
-    CHECK(s1.pages == kpage_count());
+    CHECK(s1.pages == pages_out);
 }
 
 /* xorshift64*: a small deterministic generator, so a failure can be replayed. */
@@ -792,11 +787,11 @@ static void test_stress(void)
 
         struct heap_stats h = heap_stats();
         if ((h.objects_in_use != s0.objects_in_use + live || h.bytes_in_use != s0.bytes_in_use + charged ||
-             h.errors != s0.errors || h.pages != kpage_count()) &&
+             h.errors != s0.errors || h.pages != pages_out) &&
             bad_stats++ < 5)
             fprintf(stderr, "round %ld: stats objects %zu bytes %zu errors %zu pages %zu (kpage %zu), "
                             "model objects %zu bytes %zu\n",
-                    round, h.objects_in_use, h.bytes_in_use, h.errors, h.pages, kpage_count(),
+                    round, h.objects_in_use, h.bytes_in_use, h.errors, h.pages, pages_out,
                     s0.objects_in_use + live, s0.bytes_in_use + charged);
 
         if (round % 20000 == 0) {
@@ -822,7 +817,7 @@ static void test_stress(void)
     CHECK(s1.bytes_in_use == s0.bytes_in_use);
     CHECK(s1.objects_in_use == s0.objects_in_use);
     CHECK(s1.errors == s0.errors);
-    CHECK(kpage_count() == s1.pages);
+    CHECK(pages_out == s1.pages);
     CHECK(s1.pages <= NCLASSES);          /* at most one cached empty slab per class */
 }
 
@@ -868,7 +863,7 @@ int main(void)
     struct heap_stats end = heap_stats();
     CHECK(end.bytes_in_use == 0);
     CHECK(end.objects_in_use == 0);
-    CHECK(end.pages == kpage_count());
+    CHECK(end.pages == pages_out);
     CHECK(end.pages <= NCLASSES);
     printf("heap: %zu errors reported on purpose, %d kprintf calls, %zu pages cached\n",
            end.errors, kprintf_calls, end.pages);
