@@ -8,6 +8,19 @@
 
 #include <stdbool.h>
 
+#include "kprintf.h"
+
+/* Inside a check: if cond is false, print where and what for the test
+ * called name, and return false from the check. */
+#define CHECK(name, cond)                                                     \
+    do {                                                                      \
+        if (!(cond)) {                                                        \
+            kprintf("selftest %s: FAIL at %s:%d: %s\n", name, __FILE__,       \
+                    __LINE__, #cond);                                         \
+            return false;                                                     \
+        }                                                                     \
+    } while (0)
+
 bool selftest_frames(void);
 bool selftest_paging(void);
 bool selftest_wx(void);

@@ -18,15 +18,6 @@
 #include "selftest.h"
 #include "string.h"
 
-#define CHECK(name, cond)                                                     \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            kprintf("selftest %s: FAIL at %s:%d: %s\n", name, __FILE__,       \
-                    __LINE__, #cond);                                         \
-            return false;                                                     \
-        }                                                                     \
-    } while (0)
-
 /* Take every free frame, chaining each to the previous one through its
  * own memory (so nothing else is needed to remember them), then give them
  * all back. A frame handed out twice would be freed twice and panic. */

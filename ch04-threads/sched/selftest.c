@@ -19,15 +19,6 @@
 #include "wait.h"
 #include "x86.h"
 
-#define CHECK(cond)                                                           \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            kprintf("selftest threads: FAIL at %s:%d: %s\n", __FILE__,        \
-                    __LINE__, #cond);                                         \
-            return false;                                                     \
-        }                                                                     \
-    } while (0)
-
 #define COUNTER_THREADS 1000
 #define COUNTER_ROUNDS 20
 #define CYCLES 10000
@@ -62,11 +53,11 @@ static bool test_mutex_counter(void)
     counter = 0;
     for (int i = 0; i < COUNTER_THREADS; i++) {
         threads[i] = thread_create("adder", add_under_mutex, NULL);
-        CHECK(threads[i] != NULL);
+        CHECK("threads", threads[i] != NULL);
     }
     for (int i = 0; i < COUNTER_THREADS; i++)
         thread_join(threads[i]);
-    CHECK(counter == (long)COUNTER_THREADS * COUNTER_ROUNDS);
+    CHECK("threads", counter == (long)COUNTER_THREADS * COUNTER_ROUNDS);
     kprintf("selftest threads: %d threads x %d increments under a mutex = %ld\n",
             COUNTER_THREADS, COUNTER_ROUNDS, counter);
     return true;
@@ -87,14 +78,14 @@ static bool test_preemption(void)
     stop_spinning = false;
     spins = 0;
     struct thread *t = thread_create("spinner", spin_forever, NULL);
-    CHECK(t != NULL);
+    CHECK("threads", t != NULL);
     thread_yield();                 /* let it start spinning */
     uint64_t before = spins;
     thread_sleep_ms(100);           /* only the timer can take the CPU back from it */
     uint64_t during = spins - before;
     stop_spinning = true;
     thread_join(t);
-    CHECK(during > 0);
+    CHECK("threads", during > 0);
     kprintf("selftest threads: a thread that never yields was preempted (%llu spins while we slept)\n",
             (unsigned long long)during);
     return true;
@@ -118,7 +109,7 @@ static bool test_sleep_accuracy(void)
             uint64_t start = rdtsc();
             thread_sleep_ms(ms);
             uint64_t slept_us = (rdtsc() - start) * 1000 / tsc_per_ms;
-            CHECK(slept_us >= ms * 1000);
+            CHECK("threads", slept_us >= ms * 1000);
             if (slept_us < best_us)
                 best_us = slept_us;
         }
@@ -187,15 +178,15 @@ static bool test_heap_under_preemption(void)
     hammer_ok = true;
     for (int i = 0; i < HAMMER_THREADS; i++) {
         threads[i] = thread_create("hammer", hammer_heap, (void *)(uintptr_t)(i * HAMMER_SLOTS));
-        CHECK(threads[i] != NULL);
+        CHECK("threads", threads[i] != NULL);
     }
     for (int i = 0; i < HAMMER_THREADS; i++)
         thread_join(threads[i]);
     struct heap_stats after = heap_stats();
-    CHECK(hammer_ok);
-    CHECK(after.errors == before.errors);
-    CHECK(after.objects_in_use == before.objects_in_use);
-    CHECK(after.bytes_in_use == before.bytes_in_use);
+    CHECK("threads", hammer_ok);
+    CHECK("threads", after.errors == before.errors);
+    CHECK("threads", after.objects_in_use == before.objects_in_use);
+    CHECK("threads", after.bytes_in_use == before.bytes_in_use);
     kprintf("selftest threads: %d threads hammered the heap for %d ms with preemption on; "
             "no block overlapped, heap use unchanged\n", HAMMER_THREADS, HAMMER_MS);
     return true;
@@ -209,18 +200,18 @@ static void nothing(void *arg)
 static bool test_create_exit_cycles(void)
 {
     struct thread *t = thread_create("cycle", nothing, NULL);   /* warm up: first slot's page tables */
-    CHECK(t != NULL);
+    CHECK("threads", t != NULL);
     thread_join(t);
     size_t frames = frame_free_count();
     struct heap_stats heap = heap_stats();
     for (int i = 0; i < CYCLES; i++) {
         t = thread_create("cycle", nothing, NULL);
-        CHECK(t != NULL);
+        CHECK("threads", t != NULL);
         thread_join(t);
     }
-    CHECK(frame_free_count() == frames);
-    CHECK(heap_stats().bytes_in_use == heap.bytes_in_use);
-    CHECK(heap_stats().objects_in_use == heap.objects_in_use);
+    CHECK("threads", frame_free_count() == frames);
+    CHECK("threads", heap_stats().bytes_in_use == heap.bytes_in_use);
+    CHECK("threads", heap_stats().objects_in_use == heap.objects_in_use);
     kprintf("selftest threads: %d create/exit/join cycles; free frames and heap use unchanged\n", CYCLES);
     return true;
 }
@@ -231,7 +222,7 @@ static bool start_detached(void)
 {
     for (int i = 0; i < DETACHED; i++) {
         struct thread *t = thread_create("detached", nothing, NULL);
-        CHECK(t != NULL);
+        CHECK("threads", t != NULL);
         thread_detach(t);
     }
     thread_sleep_ms(50);
@@ -240,12 +231,12 @@ static bool start_detached(void)
 
 static bool test_detached_threads(void)
 {
-    CHECK(start_detached());        /* warm up: page tables for that many stacks at once */
+    CHECK("threads", start_detached());        /* warm up: page tables for that many stacks at once */
     size_t frames = frame_free_count();
     struct heap_stats heap = heap_stats();
-    CHECK(start_detached());
-    CHECK(frame_free_count() == frames);
-    CHECK(heap_stats().objects_in_use == heap.objects_in_use);
+    CHECK("threads", start_detached());
+    CHECK("threads", frame_free_count() == frames);
+    CHECK("threads", heap_stats().objects_in_use == heap.objects_in_use);
     kprintf("selftest threads: %d detached threads exited and were freed; "
             "free frames and heap use unchanged\n", DETACHED);
     return true;
@@ -281,10 +272,10 @@ static bool test_semaphores(void)
     consumed_sum = 0;
     struct thread *p = thread_create("producer", producer, NULL);
     struct thread *c = thread_create("consumer", consumer, NULL);
-    CHECK(p != NULL && c != NULL);
+    CHECK("threads", p != NULL && c != NULL);
     thread_join(p);
     thread_join(c);
-    CHECK(consumed_sum == (long)ITEMS * (ITEMS + 1) / 2);
+    CHECK("threads", consumed_sum == (long)ITEMS * (ITEMS + 1) / 2);
     kprintf("selftest threads: producer/consumer through a 4-slot ring with semaphores, sum %ld\n",
             consumed_sum);
     return true;
