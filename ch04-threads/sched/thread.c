@@ -103,8 +103,8 @@ static void schedule(void)
     struct cpu *cpu = this_cpu();
     struct thread *prev = cpu->current;
     if (cpu->locks_held != 1 || cpu->irq_off_depth != 1)
-        panic("schedule: thread '%s' holds %u spinlocks besides sched_lock",
-              prev->name, cpu->locks_held - 1);
+        panic("schedule: thread '%s' holds %u spinlocks at %u interrupts-off levels; "
+              "only sched_lock may be held", prev->name, cpu->locks_held, cpu->irq_off_depth);
     struct thread *next = queue_pop(&run_queue);
     if (next == NULL)
         next = prev->state == THREAD_RUNNING ? prev : cpu->idle;
