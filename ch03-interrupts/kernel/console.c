@@ -18,8 +18,9 @@
 
 /*
  * Keys typed but not yet read. A power of two, so the free-running head and
- * tail counters stay consistent when they wrap around. 64 keys is far more
- * than anyone types ahead of a prompt; a longer paste loses its end.
+ * tail counters stay consistent when they wrap around. 64 keys is more than
+ * anyone types ahead of a prompt; a longer paste is held back in the serial
+ * port while the queue is full (see drivers/serial.c), so it is not lost.
  */
 #define KEY_QUEUE_SIZE 64
 
@@ -51,23 +52,29 @@ void console_write(const char *s, size_t n)
         console_putc(s[i]);
 }
 
-void console_key(int key)
+bool console_key(int key)
 {
     if (key_tail - key_head == KEY_QUEUE_SIZE)
-        return;
+        return false;
     key_queue[key_tail % KEY_QUEUE_SIZE] = key;
     key_tail++;
+    return true;
 }
 
-/* Take the next key, sleeping until an interrupt queues one. */
+/* Take the next key, sleeping until an interrupt queues one. A key can only
+ * have been refused while the queue was full, so taking one from a full
+ * queue lets the serial port deliver again. */
 static int console_wait_key(void)
 {
     for (;;) {
         irq_disable();
         if (key_head != key_tail) {
+            bool was_full = key_tail - key_head == KEY_QUEUE_SIZE;
             int key = key_queue[key_head % KEY_QUEUE_SIZE];
             key_head++;
             irq_enable();
+            if (was_full)
+                serial_input_resume();
             return key;
         }
         /* Interrupts stay off until the hlt, so a key that arrives after

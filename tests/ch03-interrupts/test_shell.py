@@ -86,6 +86,23 @@ def test_line_editing_over_serial(chapter):
     assert not re.search(r"^junk", text, re.MULTILINE)
 
 
+def test_a_long_paste_runs_every_line_once_in_order(chapter):
+    """1,000 commands (about 10 KB) written to the serial line at once: far
+    more than the console's key queue holds. The kernel must hold the rest
+    back in the UART (and QEMU in its pipe) instead of dropping keys, so
+    every command runs exactly once, in order, and none is spliced."""
+    m = shell(chapter, "paste")
+    count = 1000
+    since = m.mark()
+    m.send("".join(f"echo n{i}\r" for i in range(1, count + 1)))
+    m.expect(rf"\nn{count}\n", timeout=30, since=since)
+    ran = [int(n) for n in re.findall(r"^n(\d+)$", m.transcript[since:], re.MULTILINE)]
+    assert ran == list(range(1, count + 1)), f"{len(ran)} of {count} ran; first wrong: " + \
+        str(next(((i + 1, n) for i, n in enumerate(ran) if n != i + 1), None))
+    assert "unknown command" not in m.transcript[since:]
+    halt(m)
+
+
 def screen_text(m):
     """The VGA text screen as lines, read from guest memory through the QEMU monitor."""
     out = m.hmp("xp /2000hx 0xb8000")
