@@ -36,6 +36,11 @@ static int key_queue[KEY_QUEUE_SIZE];
 static unsigned key_head;       /* keys taken out so far */
 static unsigned key_tail;       /* keys put in so far */
 
+/* The width the line editor plans for: the VGA text screen's, and a
+ * terminal's unless resized (a wider one works too; the line then scrolls
+ * sideways before it would have to). */
+#define CONSOLE_COLUMNS 80
+
 /* One editor for the whole kernel, so the history lasts across prompts. */
 static struct line_editor editor;
 
@@ -108,7 +113,7 @@ static int copy_line(char *buf, size_t size)
 int console_readline(const char *prompt, char *buf, size_t size)
 {
     console_write(prompt, strlen(prompt));
-    line_edit_start(&editor);
+    line_edit_start(&editor, CONSOLE_COLUMNS - strlen(prompt) % CONSOLE_COLUMNS);
     for (;;) {
         switch (line_edit_key(&editor, console_wait_key(), console_emit, NULL)) {
         case LINE_CANCELLED:

@@ -59,6 +59,11 @@ void console_unlock(bool locked)
         spin_unlock(&output_lock);
 }
 
+/* The width the line editor plans for: the VGA text screen's, and a
+ * terminal's unless resized (a wider one works too; the line then scrolls
+ * sideways before it would have to). */
+#define CONSOLE_COLUMNS 80
+
 /* One editor for the whole kernel, so the history lasts across prompts. */
 static struct line_editor editor;
 
@@ -132,7 +137,7 @@ static int copy_line(char *buf, size_t size)
 int console_readline(const char *prompt, char *buf, size_t size)
 {
     console_emit(prompt, strlen(prompt), NULL);
-    line_edit_start(&editor);
+    line_edit_start(&editor, CONSOLE_COLUMNS - strlen(prompt) % CONSOLE_COLUMNS);
     for (;;) {
         switch (line_edit_key(&editor, console_wait_key(), console_emit, NULL)) {
         case LINE_CANCELLED:

@@ -63,6 +63,17 @@ def test_commands_answer(chapter):
     halt(m)
 
 
+def test_commands_refuse_extra_words(chapter):
+    """A command that takes no arguments says so instead of ignoring them;
+    Tab separates words like a space."""
+    m = shell(chapter, "usage")
+    for line in ["uptime extra", "mem x", "help me", "halt now", "reboot later"]:
+        name = line.split()[0]
+        m.command(line, rf"\nusage: {name} \(no arguments\)\n{PROMPT}")
+    m.command("echo\ttab\t\tseparated", r"\ntab separated\n")
+    halt(m)
+
+
 def test_line_editing_over_serial(chapter):
     m = shell(chapter, "line-editing")
     m.command("echo wrld" + LEFT * 3 + "o", r"\nworld\n")            # insert mid-line
@@ -103,6 +114,14 @@ def test_a_long_paste_runs_every_line_once_in_order(chapter):
     halt(m)
 
 
+def test_terminal_reports_are_not_typed(chapter):
+    """Control strings a terminal sends (OSC, DCS: a title, a query's
+    reply) are swallowed whole, not typed into the line."""
+    m = shell(chapter, "control-strings")
+    m.command("echo a" + ESC + "]0;title\x07b" + ESC + "P1$r0m" + ESC + "\\c", r"\nabc\n")
+    halt(m)
+
+
 def screen_text(m):
     """The VGA text screen as lines, read from guest memory through the QEMU monitor."""
     out = m.hmp("xp /2000hx 0xb8000")
@@ -132,6 +151,32 @@ def test_keyboard_reaches_the_shell_and_the_screen(chapter):
     halt(m)
 
 
+def test_a_line_wider_than_the_screen_scrolls_in_its_row(chapter):
+    """On the 80-column VGA screen a long line never wraps: the prompt's row
+    shows the part around the cursor, and the whole line still runs."""
+    m = shell(chapter, "wide-line", monitor=True)
+    line = "echo " + "w" * 120 + "END"
+    since = m.mark()
+    m.send(line)
+    m.expect("END", since=since)
+
+    def prompt_row():
+        screen = screen_text(m)
+        row = max(i for i, text in enumerate(screen) if text.startswith("cubos> "))
+        assert row + 1 == len(screen) or screen[row + 1] == "", "\n".join(screen)
+        return screen[row]
+
+    row = prompt_row()
+    assert row.endswith("wwwEND") and len(row) < 80, row
+    since = m.mark()
+    m.send(HOME)
+    m.expect(r"\x1b\[\d+D", since=since)
+    row = prompt_row()
+    assert row.startswith("cubos> echo www") and len(row) == 79, row
+    m.command("", r"\nw{120}END\n")
+    halt(m)
+
+
 FAULTS = {
     "divide": [r"EXCEPTION #DE divide error \(vector 0, error code 0x0\)"],
     "breakpoint": [r"EXCEPTION #BP breakpoint \(vector 3,", r"\nfault: back from the breakpoint\n"],
@@ -144,7 +189,9 @@ FAULTS = {
            r"\(the page is mapped, read-only\), in kernel mode"],
     "nx": [r"EXCEPTION #PF page fault \(vector 14, error code 0x11\)",
            r"page fault: instruction fetch at address 0xffffffff80[0-9a-f]+: protection violation "
-           r"\(the page is mapped, not executable\)"],
+           r"\(the page is mapped, not executable\)",
+           # the call's target ran nothing: the caller comes first, from [rsp]
+           r"\n  #0 0x[0-9a-f]+ \(not in the kernel's code\)\n  #1 0x[0-9a-f]+ cmd_fault\+0x[0-9a-f]+\n"],
     "stack": [r"EXCEPTION #DF double fault \(vector 8, error code 0x0\)",
               r"kernel stack overflow: the stack (of thread '\w+' )?ran into its guard page at 0x[0-9a-f]+",
               r"#\d+ 0x[0-9a-f]+ overflow_stack\+0x[0-9a-f]+"],
