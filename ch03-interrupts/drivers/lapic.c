@@ -6,12 +6,16 @@
  * Its registers are 32-bit memory-mapped words at the address in the
  * IA32_APIC_BASE MSR, reached through the direct map.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lapic.h"
 #include "memlayout.h"
 #include "trap.h"
 #include "x86.h"
+
+#define CPUID_FEATURES 1
+#define CPUID_EDX_APIC (1 << 9)     /* CPUID.01H:EDX.APIC (SDM vol 3A, 11.4.2) */
 
 #define MSR_APIC_BASE 0x1B
 #define APIC_BASE_ENABLE (1 << 11)
@@ -42,6 +46,13 @@ static uint32_t lapic_read(uint32_t reg)
 static void lapic_write(uint32_t reg, uint32_t value)
 {
     regs[reg / 4] = value;
+}
+
+bool lapic_present(void)
+{
+    uint32_t a, b, c, d;
+    cpuid(CPUID_FEATURES, &a, &b, &c, &d);
+    return d & CPUID_EDX_APIC;
 }
 
 void lapic_init(void)

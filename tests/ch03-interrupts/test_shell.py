@@ -5,6 +5,7 @@ checks what the shell answers, on the serial line and on the VGA screen.
 Later chapters keep this shell, so they run these tests too (see
 harness.chapter_tests); the chapter's name comes from the machine under test."""
 import re
+import struct
 import time
 
 import pytest
@@ -250,6 +251,41 @@ def test_reboot_resets_the_machine(chapter):
     m.command("reboot", r"\nrebooting\n")
     assert m.wait_exit() == 0     # a reset, which -no-reboot turns into QEMU's exit
     m.stop()
+
+
+def smbios_options_file(folder, options):
+    """The kernel options as a raw SMBIOS type 11 (OEM strings) structure:
+    header (type, length 5, handle, string count 1), the string, the double
+    NUL. QEMU's isapc builds SMBIOS the legacy way, which takes whole
+    structures from files but ignores -smbios type=11,value=..."""
+    path = folder / "oem-strings.bin"
+    path.write_bytes(struct.pack("<BBHB", 11, 5, 0x1100, 1) + f"cubos:{options}".encode() + b"\0\0")
+    return str(path)
+
+
+MISSING_CONTROLLER = {
+    "no-local-apic": r"^PANIC at kernel/main\.c:\d+: this CPU has no local APIC \(CPUID\.01H:EDX bit 9 "
+                     r"is clear\).*leave '-apic' out of -cpu$",
+    "isapc": r"^PANIC at kernel/main\.c:\d+: no IO APIC answers at 0xfec00000.*"
+             r"use -machine pc or q35, not isapc$",
+}
+
+
+@pytest.mark.parametrize("machine", sorted(MISSING_CONTROLLER))
+def test_missing_interrupt_controller_stops_with_a_clear_message(chapter, machine, tmp_path):
+    """Without a local APIC, or an IO APIC for the keyboard and COM1, the
+    shell could never hear a key: the kernel says what is missing and what
+    to try, and the run fails (not a prompt that never answers)."""
+    if machine == "isapc":
+        options = dict(cpu="qemu64", options="", extra=[
+            "-machine", "isapc", "-smbios", f"file={smbios_options_file(tmp_path, 'exit=qemu')}"])
+    else:
+        options = dict(cpu="qemu64,-apic")
+    message = MISSING_CONTROLLER[machine]
+    with Machine(chapter, f"missing-{machine}", **options) as m:
+        m.expect(message)
+        assert m.wait_exit() == FAIL_STATUS
+        assert "cubos shell" not in m.transcript
 
 
 def test_exception_outside_a_command_panics(chapter):
