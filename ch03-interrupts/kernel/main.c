@@ -132,6 +132,7 @@ void kmain(uint32_t boot_info_addr)
         vga_init(fb->addr, fb->width, fb->height, fb->pitch))
         kprintf("console: on the VGA text screen too\n");
     interrupts_init(&bi);
+    acpi_power_init(&bi);
 
     if (cmdline_has(bi.cmdline, "selftest"))
         run_selftests();

@@ -154,6 +154,7 @@ void kmain(uint32_t boot_info_addr)
         kprintf("console: on the VGA text screen too\n");
     sched_init();
     interrupts_init(&bi);
+    acpi_power_init(&bi);
     run_selftests_requested = cmdline_has(bi.cmdline, "selftest");
     run_bench_requested = cmdline_has(bi.cmdline, "bench");
     if (thread_create("shell", main_thread, NULL) == NULL)

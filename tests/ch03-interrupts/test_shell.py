@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from harness import (FAIL_STATUS, PASS_STATUS, Machine, chapter_kernel, free_port,
+from harness import (FAIL_STATUS, PASS_STATUS, Machine, chapter_kernel, check_lines, free_port,
                      grade, run_gdb)
 
 PROMPT = r"cubos> "
@@ -244,6 +244,18 @@ def test_timer_agrees_with_the_host_clock(chapter):
     ratio = (k2 - k1) / (h2 - h1)
     assert 0.98 <= ratio <= 1.02, f"kernel {k2 - k1:.3f} s vs host {h2 - h1:.3f} s"
     halt(m)
+
+
+@pytest.mark.parametrize("firmware", ["bios", "uefi"])
+def test_halt_powers_off_without_the_grader(chapter, firmware):
+    """As under `make run`, without exit=qemu: `halt` powers the machine off
+    through ACPI S5, so QEMU ends by itself, with status 0."""
+    m = shell(chapter, f"power-off-{firmware}", options="", firmware=firmware)
+    m.send("halt\r")
+    assert m.wait_exit() == 0
+    m.stop()
+    check_lines(m, m.transcript, must=[r"^command line: \"\"$", r"^cubos: done, powering off$"],
+                must_not=[r"^cubos: cannot power off", r"^EXCEPTION"])
 
 
 def test_reboot_resets_the_machine(chapter):
