@@ -25,7 +25,7 @@
 #define KEY_QUEUE_SIZE 64
 
 /*
- * The queue has one producer (console_key, in an interrupt handler, so with
+ * The queue has producers (console_key, in interrupt handlers, so with
  * interrupts off) and one consumer (console_readline, which looks at it only
  * with interrupts off). ch03 runs on one CPU with no threads, so turning
  * interrupts off is all the locking needed: neither side can run while the
