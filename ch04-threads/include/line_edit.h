@@ -63,8 +63,7 @@ void line_edit_start(struct line_editor *ed, size_t columns);
  * terminal. Returns LINE_DONE after Enter (the line is then in the history
  * unless empty or a repeat of the newest entry), LINE_CANCELLED after
  * Ctrl-C, LINE_EDITING otherwise. Tab inserts a space. Keys it has no use
- * for emit nothing; a
- * character that does not fit emits a bell ("\a").
+ * for emit nothing; a character that does not fit emits a bell ("\a").
  */
 enum line_status line_edit_key(struct line_editor *ed, int key, line_emit_fn emit, void *ctx);
 
