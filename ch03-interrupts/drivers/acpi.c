@@ -1,11 +1,13 @@
 /*
- * acpi.c: find the MADT and read the IO APIC and ISA interrupt routing.
+ * acpi.c: read the firmware's ACPI tables: the MADT (IO APIC and ISA
+ * interrupt routing) and the FADT and DSDT (how to power the machine off).
  *
  * GRUB copies the RSDP into the boot information. The RSDP points at the
- * RSDT (32-bit table addresses) or, from ACPI 2.0, the XSDT (64-bit); one
- * of the tables they list is the MADT. Every table carries a length and a
- * checksum (all bytes sum to 0), checked before anything in it is used:
- * firmware tables are data from outside the kernel.
+ * RSDT (32-bit table addresses) or, from ACPI 2.0, the XSDT (64-bit); the
+ * tables they list include the MADT and the FADT, and the FADT points at
+ * the DSDT. Every table carries a length and a checksum (all bytes sum to
+ * 0), checked before anything in it is used: firmware tables are data from
+ * outside the kernel.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,6 +17,7 @@
 #include "kpage.h"
 #include "memlayout.h"
 #include "string.h"
+#include "x86.h"
 
 #define RSDP_V1_SIZE 20
 #define RSDP_V2_SIZE 36
@@ -30,6 +33,36 @@
 #define MPS_TRIGGER_LEVEL 0xC
 #define DEFAULT_IOAPIC_ADDR 0xFEC00000
 #define MAX_TABLE_SIZE (1u << 20)
+
+/* FADT fields (ACPI 6.5, 5.2.9, table 5.9): byte offsets and sizes. */
+#define FADT_DSDT 40                    /* 32-bit physical address */
+#define FADT_SMI_CMD 48                 /* port that switches the chipset to ACPI mode */
+#define FADT_ACPI_ENABLE 52             /* the byte to write there */
+#define FADT_PM1A_CNT_BLK 64            /* port of the PM1a control register */
+#define FADT_PM1B_CNT_BLK 68            /* PM1b, 0 if there is none */
+#define FADT_X_DSDT 140                 /* 64-bit DSDT address, ACPI 2.0 and later */
+#define FADT_X_DSDT_END 148
+
+/* PM1 control register bits (ACPI 6.5, 4.8.3.2.1, table 4.13). */
+#define PM1_SCI_EN (1 << 0)             /* the chipset is in ACPI mode */
+#define PM1_SLP_TYP_SHIFT 10            /* sleep type, 3 bits, from \_Sx */
+#define PM1_SLP_TYP_MASK 0x7
+#define PM1_SLP_EN (1 << 13)            /* enter the sleep type now */
+
+/* AML encodings (ACPI 6.5, 20.2): Name(_S5_, Package() {SLP_TYPa, SLP_TYPb, ...}). */
+#define AML_NAME_OP 0x08
+#define AML_ROOT_CHAR '\\'
+#define AML_PACKAGE_OP 0x12
+#define AML_ZERO_OP 0x00
+#define AML_ONE_OP 0x01
+#define AML_BYTE_PREFIX 0x0A
+#define AML_WORD_PREFIX 0x0B
+#define AML_DWORD_PREFIX 0x0C
+#define AML_PKG_LENGTH_BYTES(lead) ((lead) >> 6)    /* bytes after the lead byte */
+
+/* Reads of PM1a_CNT to wait for the chipset to act on SCI_EN or SLP_EN
+ * (each I/O read takes about a microsecond). */
+#define PM1_WAIT_READS 1000000
 
 static uint32_t u32_at(const uint8_t *p)
 {
@@ -65,7 +98,10 @@ static const uint8_t *table_at(uint64_t pa)
     return checksum_ok(t, len) ? t : NULL;
 }
 
-static const uint8_t *find_madt(const struct boot_info *bi, const char **why)
+/* The table with signature sig among those the RSDT or XSDT lists; NULL
+ * with *why set if the tables cannot be read, or *why NULL if they can but
+ * do not have it. */
+static const uint8_t *find_table(const struct boot_info *bi, const char *sig, const char **why)
 {
     const uint8_t *rsdp = bi->acpi_rsdp;
     if (rsdp == NULL || bi->acpi_rsdp_size < RSDP_V1_SIZE || memcmp(rsdp, "RSD PTR ", 8) != 0 ||
@@ -85,10 +121,10 @@ static const uint8_t *find_madt(const struct boot_info *bi, const char **why)
     for (size_t i = 0; i < count; i++) {
         const uint8_t *e = root + SDT_HEADER_SIZE + i * entry_size;
         const uint8_t *t = table_at(xsdt ? u64_at(e) : u32_at(e));
-        if (t != NULL && memcmp(t, "APIC", 4) == 0)
+        if (t != NULL && memcmp(t, sig, 4) == 0)
             return t;
     }
-    *why = "the ACPI tables have no MADT";
+    *why = NULL;                /* the tables are fine; this one is not among them */
     return NULL;
 }
 
@@ -103,9 +139,12 @@ static void set_defaults(struct madt_info *info)
 bool acpi_read_madt(const struct boot_info *bi, struct madt_info *info, const char **why)
 {
     set_defaults(info);
-    const uint8_t *madt = find_madt(bi, why);
-    if (madt == NULL)
+    const uint8_t *madt = find_table(bi, "APIC", why);
+    if (madt == NULL) {
+        if (*why == NULL)
+            *why = "the ACPI tables have no MADT";
         return false;
+    }
 
     bool have_ioapic = false;
     uint32_t len = u32_at(madt + 4);
@@ -137,4 +176,128 @@ bool acpi_read_madt(const struct boot_info *bi, struct madt_info *info, const ch
         return false;
     }
     return true;
+}
+
+/* The AML integer at *p (ZeroOp, OneOp or a Byte/Word/DWord prefix), moving
+ * *p past it; false if it is none of those or runs past end. */
+static bool aml_integer(const uint8_t **p, const uint8_t *end, uint32_t *value)
+{
+    const uint8_t *q = *p;
+    size_t size;
+    if (q >= end)
+        return false;
+    switch (*q++) {
+    case AML_ZERO_OP:
+        *value = 0;
+        *p = q;
+        return true;
+    case AML_ONE_OP:
+        *value = 1;
+        *p = q;
+        return true;
+    case AML_BYTE_PREFIX:
+        size = 1;
+        break;
+    case AML_WORD_PREFIX:
+        size = 2;
+        break;
+    case AML_DWORD_PREFIX:
+        size = 4;
+        break;
+    default:
+        return false;
+    }
+    if ((size_t)(end - q) < size)
+        return false;
+    *value = 0;
+    for (size_t i = 0; i < size; i++)
+        *value |= (uint32_t)q[i] << (8 * i);
+    *p = q + size;
+    return true;
+}
+
+/* SLP_TYPa and SLP_TYPb from the DSDT's Name(_S5_, Package() {a, b, ...})
+ * (ACPI 6.5, 7.4.2.6). The object is found by its bytes rather than by
+ * running the AML, which is what every small kernel does: firmware writes
+ * it as a plain named package. */
+static bool read_s5(const uint8_t *dsdt, uint32_t *typa, uint32_t *typb)
+{
+    const uint8_t *end = dsdt + u32_at(dsdt + 4);
+    for (const uint8_t *p = dsdt + SDT_HEADER_SIZE + 1; p + 4 < end; p++) {
+        if (memcmp(p, "_S5_", 4) != 0)
+            continue;
+        if (p[-1] != AML_NAME_OP && !(p[-1] == AML_ROOT_CHAR && p - 2 >= dsdt && p[-2] == AML_NAME_OP))
+            continue;
+        const uint8_t *q = p + 4;
+        if (q >= end || *q++ != AML_PACKAGE_OP || q >= end)
+            return false;
+        q += 1 + AML_PKG_LENGTH_BYTES(*q) + 1;      /* PkgLength, then NumElements */
+        return aml_integer(&q, end, typa) && aml_integer(&q, end, typb);
+    }
+    return false;
+}
+
+static struct {
+    const char *why_not;        /* NULL once S5 is known */
+    uint16_t pm1a_cnt, pm1b_cnt;
+    uint32_t slp_typa, slp_typb;
+    uint32_t smi_cmd;
+    uint8_t acpi_enable;
+} s5 = { "acpi_power_init was not called", 0, 0, 0, 0, 0, 0 };
+
+void acpi_power_init(const struct boot_info *bi)
+{
+    const char *why;
+    const uint8_t *fadt = find_table(bi, "FACP", &why);
+    if (fadt == NULL) {
+        s5.why_not = why != NULL ? why : "the ACPI tables have no FADT";
+        return;
+    }
+    uint32_t len = u32_at(fadt + 4);
+    if (len < FADT_PM1B_CNT_BLK + 4) {
+        s5.why_not = "the ACPI FADT is too short";
+        return;
+    }
+    uint64_t dsdt_pa = len >= FADT_X_DSDT_END && u64_at(fadt + FADT_X_DSDT) != 0 ?
+                       u64_at(fadt + FADT_X_DSDT) : u32_at(fadt + FADT_DSDT);
+    const uint8_t *dsdt = table_at(dsdt_pa);
+    if (dsdt == NULL || memcmp(dsdt, "DSDT", 4) != 0) {
+        s5.why_not = "the ACPI DSDT is missing or corrupt";
+        return;
+    }
+    if (!read_s5(dsdt, &s5.slp_typa, &s5.slp_typb)) {
+        s5.why_not = "the ACPI DSDT has no \\_S5_ package the kernel can read";
+        return;
+    }
+    s5.pm1a_cnt = (uint16_t)u32_at(fadt + FADT_PM1A_CNT_BLK);
+    s5.pm1b_cnt = (uint16_t)u32_at(fadt + FADT_PM1B_CNT_BLK);
+    s5.smi_cmd = u32_at(fadt + FADT_SMI_CMD);
+    s5.acpi_enable = fadt[FADT_ACPI_ENABLE];
+    s5.why_not = s5.pm1a_cnt == 0 ? "the ACPI FADT has no PM1a control register" : NULL;
+}
+
+/* Sleep type typ, then SLP_EN, into the control register at port; the
+ * other bits are kept (ACPI 6.5, 16.1.7: "Transitioning ... to the S5 state"). */
+static void pm1_enter(uint16_t port, uint32_t typ)
+{
+    uint16_t value = inw(port) & ~(PM1_SLP_TYP_MASK << PM1_SLP_TYP_SHIFT);
+    outw(port, (uint16_t)(value | (typ & PM1_SLP_TYP_MASK) << PM1_SLP_TYP_SHIFT | PM1_SLP_EN));
+}
+
+const char *acpi_power_off(void)
+{
+    if (s5.why_not != NULL)
+        return s5.why_not;
+    /* A chipset still in legacy mode is switched to ACPI mode first. */
+    if (!(inw(s5.pm1a_cnt) & PM1_SCI_EN) && s5.smi_cmd != 0 && s5.acpi_enable != 0) {
+        outb((uint16_t)s5.smi_cmd, s5.acpi_enable);
+        for (int i = 0; i < PM1_WAIT_READS && !(inw(s5.pm1a_cnt) & PM1_SCI_EN); i++)
+            ;
+    }
+    pm1_enter(s5.pm1a_cnt, s5.slp_typa);
+    if (s5.pm1b_cnt != 0)
+        pm1_enter(s5.pm1b_cnt, s5.slp_typb);
+    for (int i = 0; i < PM1_WAIT_READS; i++)
+        (void)inw(s5.pm1a_cnt);
+    return "the machine ignored the ACPI S5 request";
 }

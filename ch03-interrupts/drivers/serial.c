@@ -11,6 +11,15 @@
  * and works even inside an exception report. Input arrives by interrupt
  * (ISA IRQ 4): each received byte goes through the VT100 decoder, so arrow
  * keys typed at a terminal become the same keys the PS/2 keyboard produces.
+ *
+ * Input is never dropped. When the console's key queue is full (a long
+ * paste), the driver keeps the key it could not queue, stops reading the
+ * UART and turns its receive interrupt off; the bytes that follow wait in
+ * the UART's FIFO, and beyond it in the sender (QEMU stops reading its
+ * input when the FIFO is full; a real line needs the sender to pace
+ * itself). When the reader makes room, the console calls
+ * serial_input_resume, which delivers the kept key and what the UART
+ * holds, and turns the interrupt back on.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -50,6 +59,10 @@
 static bool serial_present;
 static struct vt100_decoder decoder;
 
+/* A key decoded but refused by a full console queue; it goes first when
+ * input resumes, before any byte still waiting in the UART. */
+static int held_key = VT100_NO_KEY;
+
 bool serial_init(void)
 {
     uint16_t divisor = UART_CLOCK_HZ / BAUD_RATE;
@@ -86,14 +99,41 @@ void serial_putc(char c)
     serial_put_raw(c);
 }
 
+/* Move keys to the console until the UART is empty or the console is full.
+ * A key the console refuses is kept, and the receive interrupt turned off
+ * until serial_input_resume. Runs with interrupts off. */
+static void receive(void)
+{
+    for (;;) {
+        if (held_key == VT100_NO_KEY) {
+            if (!(inb(COM1 + UART_LSR) & LSR_DATA_READY))
+                return;
+            held_key = vt100_feed(&decoder, inb(COM1 + UART_DATA));
+        } else if (console_key(held_key)) {
+            held_key = VT100_NO_KEY;
+        } else {
+            outb(COM1 + UART_IER, 0);
+            return;
+        }
+    }
+}
+
 static void serial_interrupt(struct trap_frame *tf)
 {
     (void)tf;
-    while (inb(COM1 + UART_LSR) & LSR_DATA_READY) {
-        int key = vt100_feed(&decoder, inb(COM1 + UART_DATA));
-        if (key >= 0)
-            console_key(key);
-    }
+    receive();
+}
+
+/* The held key goes first, then what waits in the UART; no interrupt would
+ * come for the held key alone. */
+void serial_input_resume(void)
+{
+    if (!serial_present)
+        return;
+    irq_disable();
+    outb(COM1 + UART_IER, IER_RX_AVAILABLE);
+    receive();
+    irq_enable();
 }
 
 void serial_enable_input(void)

@@ -6,6 +6,7 @@
 #ifndef CUBOS_CONSOLE_H
 #define CUBOS_CONSOLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Write to every output device. "\n" starts a new line on all of them;
@@ -13,9 +14,11 @@
 void console_putc(char c);
 void console_write(const char *s, size_t n);
 
-/* Queue one key (keys.h) from an interrupt handler. Never blocks: a key that
- * does not fit in the queue is dropped. */
-void console_key(int key);
+/* Queue one key (keys.h) from an interrupt handler. Never blocks: returns
+ * false, queueing nothing, if the queue is full. The serial driver then
+ * holds its input back until serial_input_resume; a refused key from the
+ * PS/2 keyboard is lost, as on a PC whose keyboard buffer is full. */
+bool console_key(int key);
 
 /*
  * Print prompt, then let the user edit a line: insert and delete at the

@@ -2,7 +2,11 @@
 #ifndef CUBOS_LAPIC_H
 #define CUBOS_LAPIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+/* True if this CPU has a local APIC (CPUID says so); the rest needs one. */
+bool lapic_present(void);
 
 /* Enable the local APIC (spurious vector VEC_SPURIOUS). */
 void lapic_init(void);

@@ -18,13 +18,14 @@
 
 /*
  * Keys typed but not yet read. A power of two, so the free-running head and
- * tail counters stay consistent when they wrap around. 64 keys is far more
- * than anyone types ahead of a prompt; a longer paste loses its end.
+ * tail counters stay consistent when they wrap around. 64 keys is more than
+ * anyone types ahead of a prompt; a longer paste is held back in the serial
+ * port while the queue is full (see drivers/serial.c), so it is not lost.
  */
 #define KEY_QUEUE_SIZE 64
 
 /*
- * The queue has one producer (console_key, in an interrupt handler, so with
+ * The queue has producers (console_key, in interrupt handlers, so with
  * interrupts off) and one consumer (console_readline, which looks at it only
  * with interrupts off). ch03 runs on one CPU with no threads, so turning
  * interrupts off is all the locking needed: neither side can run while the
@@ -34,6 +35,11 @@
 static int key_queue[KEY_QUEUE_SIZE];
 static unsigned key_head;       /* keys taken out so far */
 static unsigned key_tail;       /* keys put in so far */
+
+/* The width the line editor plans for: the VGA text screen's, and a
+ * terminal's unless resized (a wider one works too; the line then scrolls
+ * sideways before it would have to). */
+#define CONSOLE_COLUMNS 80
 
 /* One editor for the whole kernel, so the history lasts across prompts. */
 static struct line_editor editor;
@@ -51,23 +57,29 @@ void console_write(const char *s, size_t n)
         console_putc(s[i]);
 }
 
-void console_key(int key)
+bool console_key(int key)
 {
     if (key_tail - key_head == KEY_QUEUE_SIZE)
-        return;
+        return false;
     key_queue[key_tail % KEY_QUEUE_SIZE] = key;
     key_tail++;
+    return true;
 }
 
-/* Take the next key, sleeping until an interrupt queues one. */
+/* Take the next key, sleeping until an interrupt queues one. A key can only
+ * have been refused while the queue was full, so taking one from a full
+ * queue lets the serial port deliver again. */
 static int console_wait_key(void)
 {
     for (;;) {
         irq_disable();
         if (key_head != key_tail) {
+            bool was_full = key_tail - key_head == KEY_QUEUE_SIZE;
             int key = key_queue[key_head % KEY_QUEUE_SIZE];
             key_head++;
             irq_enable();
+            if (was_full)
+                serial_input_resume();
             return key;
         }
         /* Interrupts stay off until the hlt, so a key that arrives after
@@ -101,7 +113,7 @@ static int copy_line(char *buf, size_t size)
 int console_readline(const char *prompt, char *buf, size_t size)
 {
     console_write(prompt, strlen(prompt));
-    line_edit_start(&editor);
+    line_edit_start(&editor, CONSOLE_COLUMNS - strlen(prompt) % CONSOLE_COLUMNS);
     for (;;) {
         switch (line_edit_key(&editor, console_wait_key(), console_emit, NULL)) {
         case LINE_CANCELLED:

@@ -81,13 +81,22 @@ static void run_selftests(void)
 static void interrupts_init(const struct boot_info *bi)
 {
     trap_init();
+    if (!lapic_present())
+        panic("this CPU has no local APIC (CPUID.01H:EDX bit 9 is clear), and cubos takes "
+              "its timer and interrupts from one; in QEMU, leave '-apic' out of -cpu");
     struct madt_info madt;
     const char *why;
     if (!acpi_read_madt(bi, &madt, &why))
         kprintf("acpi: %s; assuming the PC defaults\n", why);
     pic_disable();
     lapic_init();
-    ioapic_init(&madt);
+    if (!ioapic_init(&madt))
+        panic("no IO APIC answers at 0x%llx, and cubos takes the keyboard and serial "
+              "interrupts through one; in QEMU, use -machine pc or q35, not isapc",
+              (unsigned long long)madt.ioapic_addr);
+    if (!ioapic_routes_isa(ISA_IRQ_KEYBOARD) || !ioapic_routes_isa(ISA_IRQ_COM1))
+        panic("the IO APIC routes no pin to the keyboard (ISA IRQ 1) or COM1 (ISA IRQ 4), "
+              "so neither could be read");
     timer_init();
     ps2kbd_init();
     serial_enable_input();
@@ -123,6 +132,7 @@ void kmain(uint32_t boot_info_addr)
         vga_init(fb->addr, fb->width, fb->height, fb->pitch))
         kprintf("console: on the VGA text screen too\n");
     interrupts_init(&bi);
+    acpi_power_init(&bi);
 
     if (cmdline_has(bi.cmdline, "selftest"))
         run_selftests();

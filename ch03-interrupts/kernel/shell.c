@@ -6,6 +6,7 @@
  * (recover.h), so a command that faults is reported and stopped, and the
  * shell, like the kernel, goes on.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,16 @@
 
 static void cmd_help(int argc, char **argv);
 
+/* For a command that takes no arguments: true if it was given none, else
+ * say so (rather than ignore them) and return false. */
+static bool no_arguments(int argc, char **argv)
+{
+    if (argc == 1)
+        return true;
+    kprintf("usage: %s (no arguments)\n", argv[0]);
+    return false;
+}
+
 static void cmd_echo(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
@@ -36,8 +47,8 @@ static void cmd_echo(int argc, char **argv)
 
 static void cmd_uptime(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    if (!no_arguments(argc, argv))
+        return;
     uint64_t ms = timer_uptime_ms();
     kprintf("up %llu.%03llu s (%llu ticks at %d Hz)\n", (unsigned long long)(ms / 1000),
             (unsigned long long)(ms % 1000), (unsigned long long)timer_ticks(), TIMER_HZ);
@@ -45,8 +56,8 @@ static void cmd_uptime(int argc, char **argv)
 
 static void cmd_mem(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    if (!no_arguments(argc, argv))
+        return;
     struct heap_stats h = heap_stats();
     kprintf("frames: %zu free (%zu MiB), %zu in use\n", frame_free_count(),
             frame_free_count() * PAGE_SIZE >> 20, frame_used_count());
@@ -56,8 +67,8 @@ static void cmd_mem(int argc, char **argv)
 
 static void cmd_reboot(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    if (!no_arguments(argc, argv))
+        return;
     kprintf("rebooting\n");
     irq_disable();
     outb(KBD_CONTROLLER, KBD_PULSE_RESET);
@@ -72,8 +83,8 @@ static void cmd_reboot(int argc, char **argv)
 
 static void cmd_halt(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    if (!no_arguments(argc, argv))
+        return;
     kernel_finish();
 }
 
@@ -109,8 +120,8 @@ static const struct shell_command *find_command(const char *name)
 
 static void cmd_help(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    if (!no_arguments(argc, argv))
+        return;
     for (const struct shell_command *c = commands; c->name; c++)
         kprintf("  %-24s %s\n", c->usage, c->help);
     kprintf("Demos:\n");
@@ -120,20 +131,26 @@ static void cmd_help(int argc, char **argv)
             "Ctrl-U clears the line, Ctrl-C drops it.\n");
 }
 
-/* Split line in place at spaces; returns the number of words (at most max). */
+static bool is_separator(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Split line in place at spaces and tabs; returns the number of words, or
+ * -1 if there are more than max. */
 static int split_words(char *line, char **argv, int max)
 {
     int argc = 0;
     char *p = line;
     while (*p) {
-        while (*p == ' ')
+        while (is_separator(*p))
             *p++ = '\0';
         if (*p == '\0')
             break;
         if (argc == max)
             return -1;
         argv[argc++] = p;
-        while (*p && *p != ' ')
+        while (*p && !is_separator(*p))
             p++;
     }
     return argc;

@@ -1,12 +1,19 @@
 /*
  * line_edit.c: edit one line of text on a VT100-compatible terminal.
  *
- * The terminal already shows the prompt and the line; after each key the
- * editor changes its buffer and emits just enough to make the screen match
- * again: the characters from the cursor to the end of the line, then
- * "cursor left n" (ESC [ n D) to put the cursor back where it belongs.
- * Escape sequences are those of the DEC VT100 (ECMA-48 CUF, CUB, EL), which
- * every terminal emulator and drivers/vga.c understand.
+ * The terminal already shows the prompt; the editor owns the rest of that
+ * row. After each key it changes its buffer, then makes the row match: it
+ * remembers what the row shows, finds the first column that differs,
+ * rewrites from there, erases what the line no longer covers, and puts the
+ * cursor where it belongs. Escape sequences are those of the DEC VT100
+ * (ECMA-48 CUF, CUB, EL), which every terminal emulator and drivers/vga.c
+ * understand.
+ *
+ * A line longer than the row never wraps (wrapping would leave the cursor
+ * on another row, where ESC [ n D cannot follow it): the row shows a window
+ * of the line that jumps sideways by half its width whenever the cursor
+ * would leave it, as bash's horizontal-scroll-mode and ksh do. The last
+ * column stays empty, so the terminal never reaches its pending wrap.
  *
  * Up and Down show copies of history entries: editing a recalled line
  * changes the copy, never the entry, and Enter adds it as a new entry.
@@ -58,26 +65,48 @@ static void emit_move(line_emit_fn emit, void *ctx, size_t n, char direction)
     emit(seq, len, ctx);
 }
 
-/* Redraw from the cursor to the end of the line, erase the column the line
- * no longer covers, and put the cursor back. */
-static void redraw_tail(struct line_editor *ed, line_emit_fn emit, void *ctx)
+/* Move the terminal cursor from window column `from` to column `to`. */
+static void emit_move_to(line_emit_fn emit, void *ctx, size_t from, size_t to)
 {
-    size_t tail = ed->len - ed->cursor;
-
-    emit(ed->buf + ed->cursor, tail, ctx);
-    emit_str(emit, ctx, ERASE_TO_END);
-    emit_move(emit, ctx, tail, CURSOR_LEFT);
+    if (to < from)
+        emit_move(emit, ctx, from - to, CURSOR_LEFT);
+    else
+        emit_move(emit, ctx, to - from, CURSOR_RIGHT);
 }
 
-/* Replace the whole line with text, leaving the cursor at its end. */
-static void replace_line(struct line_editor *ed, const char *text, line_emit_fn emit, void *ctx)
+/* Make the row show the window of the line around the cursor, emitting
+ * only what changed since the last refresh. */
+static void refresh(struct line_editor *ed, line_emit_fn emit, void *ctx)
 {
-    emit_move(emit, ctx, ed->cursor, CURSOR_LEFT);
+    size_t width = ed->columns - 1;             /* the last column stays empty */
+
+    if (ed->cursor < ed->first || ed->cursor > ed->first + width)
+        ed->first = ed->cursor > width / 2 ? ed->cursor - width / 2 : 0;
+
+    const char *want = ed->buf + ed->first;
+    size_t want_len = ed->len - ed->first < width ? ed->len - ed->first : width;
+    size_t same = 0;
+    while (same < want_len && same < ed->shown_len && ed->shown[same] == want[same])
+        same++;
+    if (same < want_len || same < ed->shown_len) {
+        emit_move_to(emit, ctx, ed->shown_col, same);
+        emit(want + same, want_len - same, ctx);
+        if (want_len < ed->shown_len)
+            emit_str(emit, ctx, ERASE_TO_END);
+        memcpy(ed->shown + same, want + same, want_len - same);
+        ed->shown_len = want_len;
+        ed->shown_col = want_len;
+    }
+    emit_move_to(emit, ctx, ed->shown_col, ed->cursor - ed->first);
+    ed->shown_col = ed->cursor - ed->first;
+}
+
+/* Replace the whole line with text, the cursor at its end. */
+static void replace_line(struct line_editor *ed, const char *text)
+{
     ed->len = strlen(text);
     memcpy(ed->buf, text, ed->len + 1);
     ed->cursor = ed->len;
-    emit(ed->buf, ed->len, ctx);
-    emit_str(emit, ctx, ERASE_TO_END);
 }
 
 /* Insert c at the cursor, or ring the bell if the line is full. */
@@ -91,31 +120,16 @@ static void insert_char(struct line_editor *ed, char c, line_emit_fn emit, void 
     memmove(ed->buf + ed->cursor + 1, ed->buf + ed->cursor, ed->len - ed->cursor + 1);
     ed->buf[ed->cursor] = c;
     ed->len++;
-    /* Print the new character and the tail it pushed right; the cursor
-     * belongs just after the new character. */
-    emit(ed->buf + ed->cursor, ed->len - ed->cursor, ctx);
     ed->cursor++;
-    emit_move(emit, ctx, ed->len - ed->cursor, CURSOR_LEFT);
 }
 
-/* Remove the character under the cursor and redraw what follows it. */
-static void delete_at_cursor(struct line_editor *ed, line_emit_fn emit, void *ctx)
+/* Remove the character under the cursor, if there is one. */
+static void delete_at_cursor(struct line_editor *ed)
 {
     if (ed->cursor == ed->len)
         return;
     memmove(ed->buf + ed->cursor, ed->buf + ed->cursor + 1, ed->len - ed->cursor);
     ed->len--;
-    redraw_tail(ed, emit, ctx);
-}
-
-/* Move the cursor to column target (0..len) of the line. */
-static void move_to(struct line_editor *ed, size_t target, line_emit_fn emit, void *ctx)
-{
-    if (target < ed->cursor)
-        emit_move(emit, ctx, ed->cursor - target, CURSOR_LEFT);
-    else
-        emit_move(emit, ctx, target - ed->cursor, CURSOR_RIGHT);
-    ed->cursor = target;
 }
 
 /* The k-th newest history entry, k = 1 .. history_count. */
@@ -139,23 +153,23 @@ static void history_add(struct line_editor *ed)
 }
 
 /* Up: show the next older entry, putting the new line aside on the first step. */
-static void history_older(struct line_editor *ed, line_emit_fn emit, void *ctx)
+static void history_older(struct line_editor *ed)
 {
     if (ed->browse == ed->history_count)
         return;
     if (ed->browse == 0)
         memcpy(ed->saved, ed->buf, ed->len + 1);
     ed->browse++;
-    replace_line(ed, history_entry(ed, ed->browse), emit, ctx);
+    replace_line(ed, history_entry(ed, ed->browse));
 }
 
 /* Down: show the next newer entry, or the new line again after the newest. */
-static void history_newer(struct line_editor *ed, line_emit_fn emit, void *ctx)
+static void history_newer(struct line_editor *ed)
 {
     if (ed->browse == 0)
         return;
     ed->browse--;
-    replace_line(ed, ed->browse ? history_entry(ed, ed->browse) : ed->saved, emit, ctx);
+    replace_line(ed, ed->browse ? history_entry(ed, ed->browse) : ed->saved);
 }
 
 void line_edit_init(struct line_editor *ed)
@@ -163,12 +177,16 @@ void line_edit_init(struct line_editor *ed)
     memset(ed, 0, sizeof(*ed));
 }
 
-void line_edit_start(struct line_editor *ed)
+void line_edit_start(struct line_editor *ed, size_t columns)
 {
     ed->buf[0] = '\0';
     ed->len = 0;
     ed->cursor = 0;
     ed->browse = 0;
+    ed->columns = columns < LINE_EDIT_MIN_COLUMNS ? LINE_EDIT_MIN_COLUMNS : columns;
+    ed->first = 0;
+    ed->shown_len = 0;
+    ed->shown_col = 0;
 }
 
 enum line_status line_edit_key(struct line_editor *ed, int key, line_emit_fn emit, void *ctx)
@@ -185,38 +203,41 @@ enum line_status line_edit_key(struct line_editor *ed, int key, line_emit_fn emi
     case KEY_BACKSPACE:
     case '\b':
         if (ed->cursor > 0) {
-            move_to(ed, ed->cursor - 1, emit, ctx);
-            delete_at_cursor(ed, emit, ctx);
+            ed->cursor--;
+            delete_at_cursor(ed);
         }
         break;
     case KEY_DELETE:
-        delete_at_cursor(ed, emit, ctx);
+        delete_at_cursor(ed);
         break;
     case KEY_LEFT:
         if (ed->cursor > 0)
-            move_to(ed, ed->cursor - 1, emit, ctx);
+            ed->cursor--;
         break;
     case KEY_RIGHT:
         if (ed->cursor < ed->len)
-            move_to(ed, ed->cursor + 1, emit, ctx);
+            ed->cursor++;
         break;
     case KEY_HOME:
     case KEY_CTRL('A'):
-        move_to(ed, 0, emit, ctx);
+        ed->cursor = 0;
         break;
     case KEY_END:
     case KEY_CTRL('E'):
-        move_to(ed, ed->len, emit, ctx);
+        ed->cursor = ed->len;
         break;
     case KEY_UP:
-        history_older(ed, emit, ctx);
+        history_older(ed);
         break;
     case KEY_DOWN:
-        history_newer(ed, emit, ctx);
+        history_newer(ed);
         break;
     case KEY_CTRL('U'):
-        if (ed->len > 0)
-            replace_line(ed, "", emit, ctx);
+        replace_line(ed, "");
+        break;
+    case '\t':
+        /* No completion: Tab separates words like a space, so it is one. */
+        insert_char(ed, ' ', emit, ctx);
         break;
     default:
         /* Only ASCII characters: each one takes exactly one column, which
@@ -225,6 +246,7 @@ enum line_status line_edit_key(struct line_editor *ed, int key, line_emit_fn emi
             insert_char(ed, (char)key, emit, ctx);
         break;
     }
+    refresh(ed, emit, ctx);
     return LINE_EDITING;
 }
 

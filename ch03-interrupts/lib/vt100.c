@@ -5,9 +5,12 @@
  * A terminal sends a plain key as its ASCII byte and an editing key as an
  * escape sequence: ESC [ (CSI), optional parameter bytes, and one final byte
  * (ECMA-48 section 5.4: parameters 0x30..0x3F, intermediates 0x20..0x2F,
- * final 0x40..0x7E), or ESC O and one byte (SS3). The bytes arrive one per
- * call, from the serial interrupt, so the decoder is a small state machine
- * that remembers where it is in a sequence between calls.
+ * final 0x40..0x7E), or ESC O and one byte (SS3). A terminal may also send
+ * a control string (ECMA-48 8.3: OSC, DCS, APC, PM, SOS), such as the reply
+ * to a query or text pasted with escapes in it: that is for the program,
+ * never a key, and is swallowed up to its terminator. The bytes arrive one
+ * per call, from the serial interrupt, so the decoder is a small state
+ * machine that remembers where it is in a sequence between calls.
  */
 #include <stdbool.h>
 
@@ -16,11 +19,23 @@
 
 #define ESC 0x1B
 #define BS 0x08
+#define BEL 0x07                    /* ends an OSC for xterm and most terminals */
+#define CAN 0x18                    /* cancels a sequence (ECMA-48 8.3.6) */
+#define SUB 0x1A                    /* the same (ECMA-48 8.3.148) */
 
 #define CSI_INTRO '['
 #define SS3_INTRO 'O'
 #define CSI_PARAM_SEPARATOR ';'
 #define CSI_TILDE '~'               /* final byte of the "ESC [ n ~" editing keys */
+#define ST_FINAL '\\'                /* ESC \ is ST, the string terminator (ECMA-48 8.3.143) */
+
+/* ESC and one of these opens a control string (ECMA-48 5.3, the 7-bit
+ * forms of DCS, SOS, OSC, PM and APC). */
+#define DCS_INTRO 'P'
+#define SOS_INTRO 'X'
+#define OSC_INTRO ']'
+#define PM_INTRO '^'
+#define APC_INTRO '_'
 
 /* ECMA-48 5.4: byte ranges inside a control sequence. */
 #define SEQ_BYTE_FIRST 0x20         /* intermediates 0x20..0x2F, parameters 0x30..0x3F */
@@ -119,6 +134,44 @@ static int decode_csi(struct vt100_decoder *d, unsigned char byte)
     return decode_plain(d, byte);
 }
 
+static bool opens_string(unsigned char byte)
+{
+    return byte == DCS_INTRO || byte == SOS_INTRO || byte == OSC_INTRO || byte == PM_INTRO ||
+           byte == APC_INTRO;
+}
+
+/* The byte after ESC. */
+static int decode_escape(struct vt100_decoder *d, unsigned char byte)
+{
+    if (byte == CSI_INTRO) {
+        d->state = VT100_CSI;
+        d->param = 0;
+        d->param_done = false;
+        return VT100_NO_KEY;
+    }
+    if (byte == SS3_INTRO) {
+        d->state = VT100_SS3;
+        return VT100_NO_KEY;
+    }
+    if (opens_string(byte)) {
+        d->state = VT100_STRING;
+        return VT100_NO_KEY;
+    }
+    d->state = VT100_GROUND;        /* drop the ESC, keep the byte */
+    return decode_plain(d, byte);
+}
+
+/* A byte inside a control string: swallowed until BEL or ST ends the
+ * string, or CAN or SUB cancels it. */
+static int decode_string(struct vt100_decoder *d, unsigned char byte)
+{
+    if (byte == BEL || byte == CAN || byte == SUB)
+        d->state = VT100_GROUND;
+    else if (byte == ESC)
+        d->state = VT100_STRING_ESC;
+    return VT100_NO_KEY;
+}
+
 void vt100_init(struct vt100_decoder *d)
 {
     d->state = VT100_GROUND;
@@ -131,18 +184,15 @@ int vt100_feed(struct vt100_decoder *d, unsigned char byte)
 {
     switch (d->state) {
     case VT100_ESCAPE:
-        if (byte == CSI_INTRO) {
-            d->state = VT100_CSI;
-            d->param = 0;
-            d->param_done = false;
+        return decode_escape(d, byte);
+    case VT100_STRING:
+        return decode_string(d, byte);
+    case VT100_STRING_ESC:
+        if (byte == ST_FINAL) {
+            d->state = VT100_GROUND;
             return VT100_NO_KEY;
         }
-        if (byte == SS3_INTRO) {
-            d->state = VT100_SS3;
-            return VT100_NO_KEY;
-        }
-        d->state = VT100_GROUND;    /* drop the ESC, keep the byte */
-        return decode_plain(d, byte);
+        return decode_escape(d, byte);  /* the string ended unterminated; a new sequence begins */
     case VT100_CSI:
         return decode_csi(d, byte);
     case VT100_SS3:

@@ -108,6 +108,7 @@ void exception_report(struct trap_frame *tf)
     if (tf->vector == EXC_PAGE_FAULT)
         print_page_fault(tf->error_code, cr2);
     print_registers(tf);
-    backtrace_print(tf->rip, tf->rbp);
+    bool fetch_at_rip = tf->vector == EXC_PAGE_FAULT && (tf->error_code & PF_FETCH) && cr2 == tf->rip;
+    backtrace_print(tf->rip, tf->rbp, tf->rsp, fetch_at_rip);
 
 }

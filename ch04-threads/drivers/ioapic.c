@@ -9,6 +9,7 @@
  * (ACPI MADT overrides): on QEMU and most PCs, IRQ 0 (the PIT) arrives on
  * pin 2, for instance.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "acpi.h"
@@ -26,6 +27,7 @@
 #define REDIR_LEVEL (1 << 15)
 #define REDIR_MASKED (1 << 16)
 #define REDIR_DEST_SHIFT 24         /* in the high word */
+#define NOTHING_ANSWERS 0xFFFFFFFF
 
 static volatile uint32_t *base;
 static struct madt_info madt;
@@ -43,17 +45,29 @@ static void ioapic_write(uint32_t reg, uint32_t value)
     base[IOWIN / 4] = value;
 }
 
-void ioapic_init(const struct madt_info *info)
+bool ioapic_init(const struct madt_info *info)
 {
     madt = *info;
     base = phys_to_virt(info->ioapic_addr);
-    pins = ((ioapic_read(IOAPIC_VERSION) >> 16) & 0xFF) + 1;
+    uint32_t version = ioapic_read(IOAPIC_VERSION);
+    /* Where no device answers, a read gives all zeros (QEMU) or all ones
+     * (most PCs); a real IO APIC has a version (0x11 on the 82093AA, 0x20
+     * on Intel chipsets) and at least one pin. */
+    if (version == 0 || version == NOTHING_ANSWERS)
+        return false;
+    pins = ((version >> 16) & 0xFF) + 1;
     for (unsigned pin = 0; pin < pins; pin++) {
         ioapic_write(IOAPIC_REDIRECTION + 2 * pin, REDIR_MASKED);
         ioapic_write(IOAPIC_REDIRECTION + 2 * pin + 1, 0);
     }
     kprintf("ioapic: %u pins at 0x%llx, interrupts from GSI %u\n", pins,
             (unsigned long long)info->ioapic_addr, info->ioapic_gsi_base);
+    return true;
+}
+
+bool ioapic_routes_isa(unsigned irq)
+{
+    return irq < ISA_IRQS && madt.isa[irq].gsi - madt.ioapic_gsi_base < pins;
 }
 
 void ioapic_route_isa(unsigned irq, uint8_t vector)

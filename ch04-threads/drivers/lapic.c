@@ -6,6 +6,7 @@
  * Its registers are 32-bit memory-mapped words at the address in the
  * IA32_APIC_BASE MSR, reached through the direct map.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lapic.h"
@@ -41,6 +42,13 @@ static uint32_t lapic_read(uint32_t reg)
 static void lapic_write(uint32_t reg, uint32_t value)
 {
     regs[reg / 4] = value;
+}
+
+bool lapic_present(void)
+{
+    uint32_t a, b, c, d;
+    cpuid(CPUID_FEATURES, &a, &b, &c, &d);
+    return d & CPUID_EDX_APIC;
 }
 
 void lapic_init(void)

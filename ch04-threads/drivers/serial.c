@@ -11,6 +11,15 @@
  * and works even inside an exception report. Input arrives by interrupt
  * (ISA IRQ 4): each received byte goes through the VT100 decoder, so arrow
  * keys typed at a terminal become the same keys the PS/2 keyboard produces.
+ *
+ * Input is never dropped. When the console's key queue is full (a long
+ * paste), the driver keeps the key it could not queue, stops reading the
+ * UART and turns its receive interrupt off; the bytes that follow wait in
+ * the UART's FIFO, and beyond it in the sender (QEMU stops reading its
+ * input when the FIFO is full; a real line needs the sender to pace
+ * itself). When the reader makes room, the console calls
+ * serial_input_resume, which delivers the kept key and what the UART
+ * holds, and turns the interrupt back on.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -18,6 +27,7 @@
 #include "console.h"
 #include "ioapic.h"
 #include "serial.h"
+#include "spinlock.h"
 #include "trap.h"
 #include "vt100.h"
 #include "x86.h"
@@ -49,6 +59,13 @@
 
 static bool serial_present;
 static struct vt100_decoder decoder;
+
+/* A key decoded but refused by a full console queue; it goes first when
+ * input resumes, before any byte still waiting in the UART. receive_lock
+ * guards it, the decoder and the receive registers against the interrupt
+ * handler and serial_input_resume running at once. */
+static struct spinlock receive_lock = SPINLOCK_INIT("serial receive");
+static int held_key = VT100_NO_KEY;
 
 bool serial_init(void)
 {
@@ -86,14 +103,43 @@ void serial_putc(char c)
     serial_put_raw(c);
 }
 
+/* Move keys to the console until the UART is empty or the console is full.
+ * A key the console refuses is kept, and the receive interrupt turned off
+ * until serial_input_resume. The caller holds receive_lock. */
+static void receive(void)
+{
+    for (;;) {
+        if (held_key == VT100_NO_KEY) {
+            if (!(inb(COM1 + UART_LSR) & LSR_DATA_READY))
+                return;
+            held_key = vt100_feed(&decoder, inb(COM1 + UART_DATA));
+        } else if (console_key(held_key)) {
+            held_key = VT100_NO_KEY;
+        } else {
+            outb(COM1 + UART_IER, 0);
+            return;
+        }
+    }
+}
+
 static void serial_interrupt(struct trap_frame *tf)
 {
     (void)tf;
-    while (inb(COM1 + UART_LSR) & LSR_DATA_READY) {
-        int key = vt100_feed(&decoder, inb(COM1 + UART_DATA));
-        if (key >= 0)
-            console_key(key);
-    }
+    spin_lock(&receive_lock);
+    receive();
+    spin_unlock(&receive_lock);
+}
+
+/* The held key goes first, then what waits in the UART; no interrupt would
+ * come for the held key alone. */
+void serial_input_resume(void)
+{
+    if (!serial_present)
+        return;
+    spin_lock(&receive_lock);
+    outb(COM1 + UART_IER, IER_RX_AVAILABLE);
+    receive();
+    spin_unlock(&receive_lock);
 }
 
 void serial_enable_input(void)

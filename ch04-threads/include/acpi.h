@@ -1,8 +1,11 @@
 /*
- * acpi.h: what the firmware's ACPI tables say about interrupt controllers.
+ * acpi.h: what the firmware's ACPI tables say about interrupt controllers
+ * and about turning the machine off.
  *
- * Only the MADT (signature "APIC", ACPI spec 6.5, section 5.2.12) is read:
- * where the IO APIC is, and how ISA interrupt lines map onto its pins.
+ * The MADT (signature "APIC", ACPI spec 6.5, section 5.2.12) says where the
+ * IO APIC is, and how ISA interrupt lines map onto its pins. The FADT
+ * ("FACP", 5.2.9) and the DSDT's \_S5_ object (7.4.2) say how to enter the
+ * soft-off state S5 (16.1).
  */
 #ifndef CUBOS_ACPI_H
 #define CUBOS_ACPI_H
@@ -30,5 +33,12 @@ struct madt_info {
  * if there is none or it fails its checks; *info then holds the PC defaults
  * (IO APIC at 0xFEC00000, ISA IRQ n on pin n). */
 bool acpi_read_madt(const struct boot_info *bi, struct madt_info *info, const char **why);
+
+/* Find how this machine powers off (ACPI S5), for acpi_power_off. */
+void acpi_power_init(const struct boot_info *bi);
+
+/* Power the machine off through ACPI S5. Returns only if it could not,
+ * with the reason. */
+const char *acpi_power_off(void);
 
 #endif

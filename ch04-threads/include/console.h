@@ -19,9 +19,11 @@ void console_write(const char *s, size_t n);
 bool console_lock(void);
 void console_unlock(bool locked);
 
-/* Queue one key (keys.h) from an interrupt handler. Never blocks: a key that
- * does not fit in the queue is dropped. */
-void console_key(int key);
+/* Queue one key (keys.h) from an interrupt handler. Never blocks: returns
+ * false, queueing nothing, if the queue is full. The serial driver then
+ * holds its input back until serial_input_resume; a refused key from the
+ * PS/2 keyboard is lost, as on a PC whose keyboard buffer is full. */
+bool console_key(int key);
 
 /*
  * Print prompt, then let the user edit a line: insert and delete at the

@@ -6,8 +6,8 @@
  * no global state, so the console (kernel/console.c) drives it with real
  * keys and the unit tests drive it with scripted ones.
  *
- * It assumes the line fits on one terminal row after the prompt: cursor
- * movement uses ESC [ n C / ESC [ n D, which do not cross row boundaries.
+ * The line stays on the prompt's row, in the columns the caller says are
+ * left after the prompt; a longer line scrolls sideways within them.
  */
 #ifndef CUBOS_LINE_EDIT_H
 #define CUBOS_LINE_EDIT_H
@@ -16,6 +16,7 @@
 
 #define LINE_EDIT_MAX 256          /* bytes in a line, including the NUL */
 #define LINE_HISTORY 16       /* lines remembered for Up/Down */
+#define LINE_EDIT_MIN_COLUMNS 2    /* one column of text and the one kept empty */
 
 enum line_status {
     LINE_EDITING,             /* the key was applied; the line goes on */
@@ -31,6 +32,14 @@ struct line_editor {
     size_t len;               /* characters in buf */
     size_t cursor;            /* 0..len: the character the cursor is on */
 
+    /* The row: columns for the line, the window of it shown there (from
+     * buf[first]), and what the terminal shows now, cursor included. */
+    size_t columns;
+    size_t first;
+    char shown[LINE_EDIT_MAX];
+    size_t shown_len;
+    size_t shown_col;
+
     /* The history ring: the newest entry is at history_next - 1. */
     char history[LINE_HISTORY][LINE_EDIT_MAX];
     unsigned history_count;   /* entries filled, at most LINE_HISTORY */
@@ -44,15 +53,17 @@ struct line_editor {
 /* Make ed an editor with an empty history (a zero-filled one is one too). */
 void line_edit_init(struct line_editor *ed);
 
-/* Begin a new, empty line; the history is kept. The caller prints the prompt. */
-void line_edit_start(struct line_editor *ed);
+/* Begin a new, empty line; the history is kept. The caller prints the
+ * prompt and says how many columns are left after it on the terminal's row
+ * (at least LINE_EDIT_MIN_COLUMNS are used). */
+void line_edit_start(struct line_editor *ed, size_t columns);
 
 /*
  * Apply one key (keys.h) to the line and emit the bytes that update the
  * terminal. Returns LINE_DONE after Enter (the line is then in the history
  * unless empty or a repeat of the newest entry), LINE_CANCELLED after
- * Ctrl-C, LINE_EDITING otherwise. Keys it has no use for emit nothing; a
- * character that does not fit emits a bell ("\a").
+ * Ctrl-C, LINE_EDITING otherwise. Tab inserts a space. Keys it has no use
+ * for emit nothing; a character that does not fit emits a bell ("\a").
  */
 enum line_status line_edit_key(struct line_editor *ed, int key, line_emit_fn emit, void *ctx);
 

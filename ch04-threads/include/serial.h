@@ -14,4 +14,9 @@ void serial_putc(char c);
  * Needs the trap handlers and the IO APIC. */
 void serial_enable_input(void);
 
+/* The console made room after refusing a key (console_key returned false):
+ * deliver the refused key and what waits in the UART, and take input by
+ * interrupt again. Not from an interrupt handler. */
+void serial_input_resume(void);
+
 #endif

@@ -15,7 +15,11 @@
  *   any other byte               itself
  * Parameters after the first (xterm's modifiers, ESC [ 1 ; 5 C for
  * Ctrl-Right) are ignored, so that is KEY_RIGHT. Any other complete
- * sequence (function keys, ESC [ 1 5 ~) is swallowed whole.
+ * sequence (function keys, ESC [ 1 5 ~) is swallowed whole, and so is a
+ * control string: ESC ] (OSC), ESC P (DCS), ESC _ (APC), ESC ^ (PM) or
+ * ESC X (SOS), then anything, up to BEL or ST (ESC \); CAN or SUB
+ * (Ctrl-X, Ctrl-Z) cancel it, and an ESC not followed by \ ends it and
+ * starts a new sequence.
  *
  * Broken input: an ESC followed by a byte that starts no sequence is
  * dropped and the byte decoded on its own ("ESC x", as Alt-x is sent, gives
@@ -38,6 +42,8 @@ enum vt100_state {
     VT100_ESCAPE,             /* after ESC */
     VT100_CSI,                /* after ESC [ (control sequence introducer) */
     VT100_SS3,                /* after ESC O (single shift 3) */
+    VT100_STRING,             /* inside a control string (OSC, DCS, APC, PM, SOS) */
+    VT100_STRING_ESC,         /* after ESC inside one: ST if a backslash follows */
 };
 
 struct vt100_decoder {

@@ -26,6 +26,10 @@
 /* EFLAGS.ID: software can toggle it only if CPUID exists (SDM vol 2A, CPUID). */
 #define EFLAGS_ID (1 << 21)
 
+/* CPUID leaf 1, EDX bit 9: the CPU has a local APIC (SDM vol 3A, 11.4.2). */
+#define CPUID_FEATURES 1
+#define CPUID_EDX_APIC (1 << 9)
+
 /* CPUID leaf 0x80000001, EDX bit 29: Intel 64 / long mode available. */
 #define CPUID_EXT_MAX 0x80000000
 #define CPUID_EXT_FEATURES 0x80000001
@@ -60,6 +64,18 @@ static inline uint8_t inb(uint16_t port)
 {
     uint8_t value;
     __asm__ volatile("inb %1, %0" : "=a"(value) : "Nd"(port));
+    return value;
+}
+
+static inline void outw(uint16_t port, uint16_t value)
+{
+    __asm__ volatile("outw %0, %1" : : "a"(value), "Nd"(port));
+}
+
+static inline uint16_t inw(uint16_t port)
+{
+    uint16_t value;
+    __asm__ volatile("inw %1, %0" : "=a"(value) : "Nd"(port));
     return value;
 }
 

@@ -23,8 +23,9 @@
 
 /*
  * Keys typed but not yet read. A power of two, so the free-running head and
- * tail counters stay consistent when they wrap around. 64 keys is far more
- * than anyone types ahead of a prompt; a longer paste loses its end.
+ * tail counters stay consistent when they wrap around. 64 keys is more than
+ * anyone types ahead of a prompt; a longer paste is held back in the serial
+ * port while the queue is full (see drivers/serial.c), so it is not lost.
  */
 #define KEY_QUEUE_SIZE 64
 
@@ -58,6 +59,11 @@ void console_unlock(bool locked)
         spin_unlock(&output_lock);
 }
 
+/* The width the line editor plans for: the VGA text screen's, and a
+ * terminal's unless resized (a wider one works too; the line then scrolls
+ * sideways before it would have to). */
+#define CONSOLE_COLUMNS 80
+
 /* One editor for the whole kernel, so the history lasts across prompts. */
 static struct line_editor editor;
 
@@ -74,26 +80,33 @@ void console_write(const char *s, size_t n)
         console_putc(s[i]);
 }
 
-void console_key(int key)
+bool console_key(int key)
 {
     spin_lock(&input_lock);
-    if (key_tail - key_head < KEY_QUEUE_SIZE) {
+    bool room = key_tail - key_head < KEY_QUEUE_SIZE;
+    if (room) {
         key_queue[key_tail % KEY_QUEUE_SIZE] = key;
         key_tail++;
         wait_wake_one(&key_ready);
     }
     spin_unlock(&input_lock);
+    return room;
 }
 
-/* Take the next key, sleeping until an interrupt queues one. */
+/* Take the next key, sleeping until an interrupt queues one. A key can only
+ * have been refused while the queue was full, so taking one from a full
+ * queue lets the serial port deliver again. */
 static int console_wait_key(void)
 {
     spin_lock(&input_lock);
     while (key_head == key_tail)
         wait_sleep(&key_ready, &input_lock);
+    bool was_full = key_tail - key_head == KEY_QUEUE_SIZE;
     int key = key_queue[key_head % KEY_QUEUE_SIZE];
     key_head++;
     spin_unlock(&input_lock);
+    if (was_full)
+        serial_input_resume();
     return key;
 }
 
@@ -124,7 +137,7 @@ static int copy_line(char *buf, size_t size)
 int console_readline(const char *prompt, char *buf, size_t size)
 {
     console_emit(prompt, strlen(prompt), NULL);
-    line_edit_start(&editor);
+    line_edit_start(&editor, CONSOLE_COLUMNS - strlen(prompt) % CONSOLE_COLUMNS);
     for (;;) {
         switch (line_edit_key(&editor, console_wait_key(), console_emit, NULL)) {
         case LINE_CANCELLED:

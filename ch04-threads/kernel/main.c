@@ -85,13 +85,22 @@ static void run_selftests(void)
 static void interrupts_init(const struct boot_info *bi)
 {
     trap_init();
+    if (!lapic_present())
+        panic("this CPU has no local APIC (CPUID.01H:EDX bit 9 is clear), and cubos takes "
+              "its timer and interrupts from one; in QEMU, leave '-apic' out of -cpu");
     struct madt_info madt;
     const char *why;
     if (!acpi_read_madt(bi, &madt, &why))
         kprintf("acpi: %s; assuming the PC defaults\n", why);
     pic_disable();
     lapic_init();
-    ioapic_init(&madt);
+    if (!ioapic_init(&madt))
+        panic("no IO APIC answers at 0x%llx, and cubos takes the keyboard and serial "
+              "interrupts through one; in QEMU, use -machine pc or q35, not isapc",
+              (unsigned long long)madt.ioapic_addr);
+    if (!ioapic_routes_isa(ISA_IRQ_KEYBOARD) || !ioapic_routes_isa(ISA_IRQ_COM1))
+        panic("the IO APIC routes no pin to the keyboard (ISA IRQ 1) or COM1 (ISA IRQ 4), "
+              "so neither could be read");
     timer_init();
     ps2kbd_init();
     serial_enable_input();
@@ -145,6 +154,7 @@ void kmain(uint32_t boot_info_addr)
         kprintf("console: on the VGA text screen too\n");
     sched_init();
     interrupts_init(&bi);
+    acpi_power_init(&bi);
     run_selftests_requested = cmdline_has(bi.cmdline, "selftest");
     run_bench_requested = cmdline_has(bi.cmdline, "bench");
     struct thread *shell = thread_create("shell", main_thread, NULL);

@@ -2,11 +2,14 @@
  * panic.c: the two ways the kernel stops.
  *
  * Under the grader (command line "exit=qemu") stopping means leaving QEMU
- * with a pass or fail status; on a PC or under `make run` it means halting
- * the CPU with interrupts off, which leaves the last message on the screen.
+ * with a pass or fail status. Otherwise (a PC, `make run`) a panic halts
+ * the CPU with interrupts off, which leaves the message on the screen, and
+ * the normal end powers the machine off through ACPI, which also ends QEMU;
+ * where that is not possible it halts the CPU too.
  */
 #include <stdarg.h>
 
+#include "acpi.h"
 #include "kprintf.h"
 #include "panic.h"
 #include "qemu_exit.h"
@@ -26,10 +29,12 @@ void panic_at(const char *file, int line, const char *fmt, ...)
 
 void kernel_finish(void)
 {
-    if (qemu_exit_enabled())
+    if (qemu_exit_enabled()) {
         kprintf("cubos: done, leaving QEMU\n");
-    else
-        kprintf("cubos: nothing left to do, halting the CPU\n");
-    qemu_exit(QEMU_EXIT_PASS);
+        qemu_exit(QEMU_EXIT_PASS);
+    }
+    kprintf("cubos: done, powering off\n");
+    const char *why = acpi_power_off();
+    kprintf("cubos: cannot power off (%s); halting the CPU\n", why);
     cpu_halt_forever();
 }

@@ -8,6 +8,7 @@
  * generated build/ksyms.S, made by tools/ksyms.py from the linked kernel)
  * names them.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,18 +60,25 @@ static void print_frame(int n, uint64_t addr, int is_return)
         kprintf("  #%d 0x%llx (not in the kernel's code)\n", n, (unsigned long long)addr);
 }
 
-/* A frame is believable if it is aligned, in the kernel's half, and mapped. */
+/* A frame (two words: saved rbp, return address), or the two words on top
+ * of a stack, is believable if it is aligned, in the kernel's half, and mapped. */
 static int frame_readable(uint64_t rbp)
 {
     return rbp % 8 == 0 && rbp >= DIRECT_MAP_BASE &&
            kpage_readable((const void *)rbp) && kpage_readable((const void *)(rbp + 8));
 }
 
-void backtrace_print(uint64_t rip, uint64_t rbp)
+void backtrace_print(uint64_t rip, uint64_t rbp, uint64_t rsp, bool at_call_target)
 {
+    int n = 1;
     kprintf("backtrace:\n");
     print_frame(0, rip, 0);
-    for (int n = 1; n < MAX_FRAMES && frame_readable(rbp); n++) {
+    /* Nothing at rip ran, not even the push %rbp that would have linked a
+     * frame: the caller's return address is still on top of the stack,
+     * and rbp is still the caller's frame. */
+    if (at_call_target && frame_readable(rsp))
+        print_frame(n++, *(const uint64_t *)rsp, 1);
+    for (; n < MAX_FRAMES && frame_readable(rbp); n++) {
         const uint64_t *frame = (const uint64_t *)rbp;
         uint64_t ret = frame[1];
         if (ret < (uint64_t)__text_start || ret >= (uint64_t)__text_end)

@@ -5,11 +5,12 @@ checks what the shell answers, on the serial line and on the VGA screen.
 Later chapters keep this shell, so they run these tests too (see
 harness.chapter_tests); the chapter's name comes from the machine under test."""
 import re
+import struct
 import time
 
 import pytest
 
-from harness import (FAIL_STATUS, PASS_STATUS, Machine, chapter_kernel, free_port,
+from harness import (FAIL_STATUS, PASS_STATUS, Machine, chapter_kernel, check_lines, free_port,
                      grade, run_gdb)
 
 PROMPT = r"cubos> "
@@ -63,6 +64,17 @@ def test_commands_answer(chapter):
     halt(m)
 
 
+def test_commands_refuse_extra_words(chapter):
+    """A command that takes no arguments says so instead of ignoring them;
+    Tab separates words like a space."""
+    m = shell(chapter, "usage")
+    for line in ["uptime extra", "mem x", "help me", "halt now", "reboot later"]:
+        name = line.split()[0]
+        m.command(line, rf"\nusage: {name} \(no arguments\)\n{PROMPT}")
+    m.command("echo\ttab\t\tseparated", r"\ntab separated\n")
+    halt(m)
+
+
 def test_line_editing_over_serial(chapter):
     m = shell(chapter, "line-editing")
     m.command("echo wrld" + LEFT * 3 + "o", r"\nworld\n")            # insert mid-line
@@ -84,6 +96,31 @@ def test_line_editing_over_serial(chapter):
     text = halt(m)
     assert not re.search(r"^dropped$", text, re.MULTILINE)
     assert not re.search(r"^junk", text, re.MULTILINE)
+
+
+def test_a_long_paste_runs_every_line_once_in_order(chapter):
+    """1,000 commands (about 10 KB) written to the serial line at once: far
+    more than the console's key queue holds. The kernel must hold the rest
+    back in the UART (and QEMU in its pipe) instead of dropping keys, so
+    every command runs exactly once, in order, and none is spliced."""
+    m = shell(chapter, "paste")
+    count = 1000
+    since = m.mark()
+    m.send("".join(f"echo n{i}\r" for i in range(1, count + 1)))
+    m.expect(rf"\nn{count}\n", timeout=30, since=since)
+    ran = [int(n) for n in re.findall(r"^n(\d+)$", m.transcript[since:], re.MULTILINE)]
+    assert ran == list(range(1, count + 1)), f"{len(ran)} of {count} ran; first wrong: " + \
+        str(next(((i + 1, n) for i, n in enumerate(ran) if n != i + 1), None))
+    assert "unknown command" not in m.transcript[since:]
+    halt(m)
+
+
+def test_terminal_reports_are_not_typed(chapter):
+    """Control strings a terminal sends (OSC, DCS: a title, a query's
+    reply) are swallowed whole, not typed into the line."""
+    m = shell(chapter, "control-strings")
+    m.command("echo a" + ESC + "]0;title\x07b" + ESC + "P1$r0m" + ESC + "\\c", r"\nabc\n")
+    halt(m)
 
 
 def screen_text(m):
@@ -115,6 +152,32 @@ def test_keyboard_reaches_the_shell_and_the_screen(chapter):
     halt(m)
 
 
+def test_a_line_wider_than_the_screen_scrolls_in_its_row(chapter):
+    """On the 80-column VGA screen a long line never wraps: the prompt's row
+    shows the part around the cursor, and the whole line still runs."""
+    m = shell(chapter, "wide-line", monitor=True)
+    line = "echo " + "w" * 120 + "END"
+    since = m.mark()
+    m.send(line)
+    m.expect("END", since=since)
+
+    def prompt_row():
+        screen = screen_text(m)
+        row = max(i for i, text in enumerate(screen) if text.startswith("cubos> "))
+        assert row + 1 == len(screen) or screen[row + 1] == "", "\n".join(screen)
+        return screen[row]
+
+    row = prompt_row()
+    assert row.endswith("wwwEND") and len(row) < 80, row
+    since = m.mark()
+    m.send(HOME)
+    m.expect(r"\x1b\[\d+D", since=since)
+    row = prompt_row()
+    assert row.startswith("cubos> echo www") and len(row) == 79, row
+    m.command("", r"\nw{120}END\n")
+    halt(m)
+
+
 FAULTS = {
     "divide": [r"EXCEPTION #DE divide error \(vector 0, error code 0x0\)"],
     "breakpoint": [r"EXCEPTION #BP breakpoint \(vector 3,", r"\nfault: back from the breakpoint\n"],
@@ -127,7 +190,9 @@ FAULTS = {
            r"\(the page is mapped, read-only\), in kernel mode"],
     "nx": [r"EXCEPTION #PF page fault \(vector 14, error code 0x11\)",
            r"page fault: instruction fetch at address 0xffffffff80[0-9a-f]+: protection violation "
-           r"\(the page is mapped, not executable\)"],
+           r"\(the page is mapped, not executable\)",
+           # the call's target ran nothing: the caller comes first, from [rsp]
+           r"\n  #0 0x[0-9a-f]+ \(not in the kernel's code\)\n  #1 0x[0-9a-f]+ cmd_fault\+0x[0-9a-f]+\n"],
     "stack": [r"EXCEPTION #DF double fault \(vector 8, error code 0x0\)",
               r"kernel stack overflow: the stack (of thread '\w+' )?ran into its guard page at 0x[0-9a-f]+",
               r"#\d+ 0x[0-9a-f]+ overflow_stack\+0x[0-9a-f]+"],
@@ -181,11 +246,58 @@ def test_timer_agrees_with_the_host_clock(chapter):
     halt(m)
 
 
+@pytest.mark.parametrize("firmware", ["bios", "uefi"])
+def test_halt_powers_off_without_the_grader(chapter, firmware):
+    """As under `make run`, without exit=qemu: `halt` powers the machine off
+    through ACPI S5, so QEMU ends by itself, with status 0."""
+    m = shell(chapter, f"power-off-{firmware}", options="", firmware=firmware)
+    m.send("halt\r")
+    assert m.wait_exit() == 0
+    m.stop()
+    check_lines(m, m.transcript, must=[r"^command line: \"\"$", r"^cubos: done, powering off$"],
+                must_not=[r"^cubos: cannot power off", r"^EXCEPTION"])
+
+
 def test_reboot_resets_the_machine(chapter):
     m = shell(chapter, "reboot")
     m.command("reboot", r"\nrebooting\n")
     assert m.wait_exit() == 0     # a reset, which -no-reboot turns into QEMU's exit
     m.stop()
+
+
+def smbios_options_file(folder, options):
+    """The kernel options as a raw SMBIOS type 11 (OEM strings) structure:
+    header (type, length 5, handle, string count 1), the string, the double
+    NUL. QEMU's isapc builds SMBIOS the legacy way, which takes whole
+    structures from files but ignores -smbios type=11,value=..."""
+    path = folder / "oem-strings.bin"
+    path.write_bytes(struct.pack("<BBHB", 11, 5, 0x1100, 1) + f"cubos:{options}".encode() + b"\0\0")
+    return str(path)
+
+
+MISSING_CONTROLLER = {
+    "no-local-apic": r"^PANIC at kernel/main\.c:\d+: this CPU has no local APIC \(CPUID\.01H:EDX bit 9 "
+                     r"is clear\).*leave '-apic' out of -cpu$",
+    "isapc": r"^PANIC at kernel/main\.c:\d+: no IO APIC answers at 0xfec00000.*"
+             r"use -machine pc or q35, not isapc$",
+}
+
+
+@pytest.mark.parametrize("machine", sorted(MISSING_CONTROLLER))
+def test_missing_interrupt_controller_stops_with_a_clear_message(chapter, machine, tmp_path):
+    """Without a local APIC, or an IO APIC for the keyboard and COM1, the
+    shell could never hear a key: the kernel says what is missing and what
+    to try, and the run fails (not a prompt that never answers)."""
+    if machine == "isapc":
+        options = dict(cpu="qemu64", options="", extra=[
+            "-machine", "isapc", "-smbios", f"file={smbios_options_file(tmp_path, 'exit=qemu')}"])
+    else:
+        options = dict(cpu="qemu64,-apic")
+    message = MISSING_CONTROLLER[machine]
+    with Machine(chapter, f"missing-{machine}", **options) as m:
+        m.expect(message)
+        assert m.wait_exit() == FAIL_STATUS
+        assert "cubos shell" not in m.transcript
 
 
 def test_exception_outside_a_command_panics(chapter):

@@ -21,10 +21,13 @@
  * One row of a VT100: printable characters overwrite at the cursor, \r goes
  * to column 0, \n scrolls the row away (counted, then blank), \b moves left,
  * \a rings, ESC [ n C / D move right / left (n missing or 0 means 1, as on
- * a real VT100), ESC [ K erases to the end. Anything else counts as bad.
+ * a real VT100), ESC [ K erases to the end. Anything else counts as bad, and
+ * so does a character written in the last of the row's `columns` or past
+ * it, where a real terminal would wrap (now or at the next character).
  */
 struct term {
     char row[TERM_COLUMNS];
+    size_t columns;             /* the row's width, at most TERM_COLUMNS */
     size_t col;
     int lines;                  /* rows scrolled away by \n */
     int bells;
@@ -39,6 +42,7 @@ static void term_reset(struct term *t)
 {
     memset(t, 0, sizeof(*t));
     memset(t->row, ' ', sizeof(t->row));
+    t->columns = TERM_COLUMNS;
 }
 
 static void term_byte(struct term *t, unsigned char c)
@@ -57,7 +61,7 @@ static void term_byte(struct term *t, unsigned char c)
         }
         t->esc_state = 0;
         size_t n = t->param ? t->param : 1;
-        if (c == 'C' && t->col + n < TERM_COLUMNS)
+        if (c == 'C' && t->col + n < t->columns)
             t->col += n;
         else if (c == 'D')
             t->col = n > t->col ? 0 : t->col - n;
@@ -79,7 +83,7 @@ static void term_byte(struct term *t, unsigned char c)
             t->col--;
     } else if (c == '\a') {
         t->bells++;
-    } else if (c >= 0x20 && c < 0x7F && t->col < TERM_COLUMNS) {
+    } else if (c >= 0x20 && c < 0x7F && t->col + 1 < t->columns) {
         t->row[t->col++] = (char)c;
     } else {
         t->bad++;
@@ -137,7 +141,7 @@ static struct line_editor *new_editor(struct term *t)
 {
     struct line_editor *ed = malloc(sizeof(*ed));
     line_edit_init(ed);
-    line_edit_start(ed);
+    line_edit_start(ed, TERM_COLUMNS);
     term_reset(t);
     return ed;
 }
@@ -152,7 +156,7 @@ static void test_insert_in_middle(void)
     type(ed, &t, "l");
     CHECK(shows(ed, &t, "hello", 4));
 
-    line_edit_start(ed);
+    line_edit_start(ed, TERM_COLUMNS);
     term_reset(&t);
     type(ed, &t, "helo");
     press(ed, &t, KEY_LEFT);
@@ -210,7 +214,7 @@ static void test_ignored_keys(void)
     struct term t;
     struct line_editor *ed = new_editor(&t);
     type(ed, &t, "ab");
-    const int ignored[] = { '\t', KEY_ESCAPE, KEY_CTRL('D'), KEY_CTRL('L'), 0, 0x80, 0xE9,
+    const int ignored[] = { KEY_ESCAPE, KEY_CTRL('D'), KEY_CTRL('L'), 0, 0x80, 0xE9,
                             KEY_PAGE_UP, KEY_PAGE_DOWN, KEY_INSERT, KEY_INSERT + 1, -1 };
     for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++) {
         CHECK(press(ed, &t, ignored[i]) == LINE_EDITING);
@@ -231,17 +235,17 @@ static void test_enter_and_cancel(void)
     CHECK(strcmp(line_edit_text(ed), "ls -l") == 0);
     CHECK(t.lines == 1 && t.col == 0);
 
-    line_edit_start(ed);
+    line_edit_start(ed, TERM_COLUMNS);
     term_reset(&t);
     CHECK(press(ed, &t, '\n') == LINE_DONE);        /* LF is Enter too; the empty line is fine */
     CHECK(strcmp(line_edit_text(ed), "") == 0);
 
-    line_edit_start(ed);
+    line_edit_start(ed, TERM_COLUMNS);
     term_reset(&t);
     type(ed, &t, "rm -rf");
     CHECK(press(ed, &t, KEY_CTRL('C')) == LINE_CANCELLED);
     CHECK(t.out_len == 4 && memcmp(t.out, "^C\r\n", 4) == 0);
-    line_edit_start(ed);
+    line_edit_start(ed, TERM_COLUMNS);
     term_reset(&t);
     CHECK(shows(ed, &t, "", 0));
 
@@ -256,11 +260,11 @@ static void test_enter_and_cancel(void)
 /* Type a line and press Enter, on a fresh terminal row. */
 static void enter_line(struct line_editor *ed, struct term *t, const char *s)
 {
-    line_edit_start(ed);
+    line_edit_start(ed, TERM_COLUMNS);
     term_reset(t);
     type(ed, t, s);
     CHECK(press(ed, t, KEY_ENTER) == LINE_DONE);
-    line_edit_start(ed);
+    line_edit_start(ed, TERM_COLUMNS);
     term_reset(t);
 }
 
@@ -300,7 +304,7 @@ static void test_history(void)
     type(ed, &t, "ins");
     CHECK(press(ed, &t, KEY_ENTER) == LINE_DONE);
     CHECK(strcmp(line_edit_text(ed), "twins") == 0);
-    line_edit_start(ed);
+    line_edit_start(ed, TERM_COLUMNS);
     term_reset(&t);
     press(ed, &t, KEY_UP);
     CHECK(shows(ed, &t, "twins", 5));
@@ -356,10 +360,113 @@ static void test_long_line_refused(void)
 
     /* A full line goes into the history and comes back whole. */
     CHECK(press(ed, &t, KEY_ENTER) == LINE_DONE);
-    line_edit_start(ed);
+    line_edit_start(ed, TERM_COLUMNS);
     term_reset(&t);
     press(ed, &t, KEY_UP);
     CHECK(shows(ed, &t, want, LINE_EDIT_MAX - 1));
+    free(ed);
+}
+
+/* Tab separates words: the editor inserts a space for it. */
+static void test_tab_is_a_space(void)
+{
+    struct term t;
+    struct line_editor *ed = new_editor(&t);
+    type(ed, &t, "echo\tx");
+    CHECK(shows(ed, &t, "echo x", 6));
+    free(ed);
+}
+
+/* An 80-column terminal after the 7-column prompt "cubos> ". */
+#define NARROW 73
+
+/* The row shows the window of text that starts at the editor's first
+ * shown character, the cursor is inside it at the right column, and
+ * nothing was written where the terminal would wrap. */
+static int shows_window(struct line_editor *ed, const struct term *t, const char *text, size_t cursor)
+{
+    char want[TERM_COLUMNS + 1];
+    size_t first = ed->first, len = strlen(text);
+    size_t n = first <= len ? len - first : 0;
+    if (n > NARROW - 1)
+        n = NARROW - 1;
+    memcpy(want, text + (first <= len ? first : len), n);
+    want[n] = '\0';
+    int ok = strcmp(line_edit_text(ed), text) == 0 && ed->cursor == cursor && first <= cursor &&
+             cursor - first <= NARROW - 1 && strcmp(term_text(t), want) == 0 &&
+             t->col == cursor - first && t->bad == 0;
+    if (!ok)
+        fprintf(stderr, "  window from %zu: screen \"%s\" col %zu bad %d, want \"%s\" cursor %zu\n",
+                first, term_text(t), t->col, t->bad, want, cursor);
+    return ok;
+}
+
+/* A line longer than the row scrolls sideways inside it: every key leaves
+ * the row showing the part of the line around the cursor, never wrapping. */
+static void test_wide_line_scrolls_in_its_row(void)
+{
+    struct term t;
+    struct line_editor *ed = malloc(sizeof(*ed));
+    char text[LINE_EDIT_MAX];
+    size_t len = 200;
+    line_edit_init(ed);
+    line_edit_start(ed, NARROW);
+    term_reset(&t);
+    t.columns = NARROW;
+    for (size_t i = 0; i < len; i++) {
+        text[i] = (char)('a' + i % 26);
+        text[i + 1] = '\0';
+        press(ed, &t, text[i]);
+        CHECK(shows_window(ed, &t, text, i + 1));
+    }
+    press(ed, &t, 'z');                         /* inside the window: just the character */
+    text[len++] = 'z';
+    text[len] = '\0';
+    CHECK(t.out_len == 1 && shows_window(ed, &t, text, len));
+
+    press(ed, &t, KEY_HOME);
+    CHECK(ed->first == 0 && shows_window(ed, &t, text, 0));
+    for (size_t i = 1; i <= 120; i++) {         /* walk right across two window jumps */
+        press(ed, &t, KEY_RIGHT);
+        CHECK(shows_window(ed, &t, text, i));
+    }
+    press(ed, &t, 'X');                         /* edit in the middle of a scrolled window */
+    memmove(text + 121, text + 120, len - 120 + 1);
+    text[120] = 'X';
+    len++;
+    CHECK(shows_window(ed, &t, text, 121));
+    press(ed, &t, KEY_BACKSPACE);
+    press(ed, &t, KEY_DELETE);
+    memmove(text + 120, text + 122, len - 122 + 1);
+    len -= 2;
+    CHECK(shows_window(ed, &t, text, 120));
+    for (size_t i = 120; i > 0; i--) {          /* and back left to the start */
+        press(ed, &t, KEY_LEFT);
+        CHECK(shows_window(ed, &t, text, i - 1));
+    }
+    press(ed, &t, KEY_END);
+    CHECK(shows_window(ed, &t, text, len));
+
+    /* Enter keeps the whole line; recalled, it shows its end; a short
+     * line recalled after it shows from its start. */
+    CHECK(press(ed, &t, KEY_ENTER) == LINE_DONE);
+    CHECK(strcmp(line_edit_text(ed), text) == 0);
+    line_edit_start(ed, NARROW);
+    term_reset(&t);
+    t.columns = NARROW;
+    type(ed, &t, "ls");
+    CHECK(press(ed, &t, KEY_ENTER) == LINE_DONE);
+    line_edit_start(ed, NARROW);
+    term_reset(&t);
+    t.columns = NARROW;
+    press(ed, &t, KEY_UP);
+    press(ed, &t, KEY_UP);
+    CHECK(shows_window(ed, &t, text, len));
+    press(ed, &t, KEY_DOWN);
+    CHECK(ed->first == 0 && shows_window(ed, &t, "ls", 2));
+    press(ed, &t, KEY_UP);
+    press(ed, &t, KEY_CTRL('U'));
+    CHECK(ed->first == 0 && shows_window(ed, &t, "", 0));
     free(ed);
 }
 
@@ -372,6 +479,8 @@ int main(void)
     test_history();
     test_history_ring_wraps();
     test_long_line_refused();
+    test_tab_is_a_space();
+    test_wide_line_scrolls_in_its_row();
     printf("line_edit: %d failures\n", failures);
     return failures != 0;
 }

@@ -144,6 +144,42 @@ static void test_unknown_and_broken(void)
     CHECK(decodes("\x1b[\xe9", KEYS(0xE9)));
 }
 
+/* Control strings (ECMA-48 8.3: OSC, DCS, APC, PM, SOS) carry text for the
+ * terminal, not keys: swallowed whole, up to BEL or ST (ESC \\), however
+ * long, with nothing after them lost. */
+static void test_control_strings(void)
+{
+    CHECK(decodes("\x1b]0;title\ax", KEYS('x')));              /* OSC ended by BEL (xterm) */
+    CHECK(decodes("\x1b]0;title\x1b\\x", KEYS('x')));        /* OSC ended by ST */
+    CHECK(decodes("\x1bP1$r0m\x1b\\x", KEYS('x')));          /* DCS, as a DECRQSS reply */
+    CHECK(decodes("\x1b_apc\x1b\\x", KEYS('x')));            /* APC */
+    CHECK(decodes("\x1b^pm\ax", KEYS('x')));                   /* PM */
+    CHECK(decodes("\x1bXsos\x1b\\x", KEYS('x')));            /* SOS */
+    CHECK(decodes("\x1b]11;rgb:0000/0000/0000\x1b\\\x1b[A", KEYS(KEY_UP)));
+    /* Control bytes and Enter inside the string are part of it. */
+    CHECK(decodes("\x1b]2;a\rb\n\x7f\ax", KEYS('x')));
+    /* CAN and SUB cancel the string (ECMA-48 8.3.6, 8.3.148); so does an
+     * ESC that does not start ST, which then begins a sequence of its own. */
+    CHECK(decodes("\x1b]0;t\x18x", KEYS('x')));
+    CHECK(decodes("\x1bPq\x1ax", KEYS('x')));
+    CHECK(decodes("\x1b]0;t\x1b[Dx", KEYS(KEY_LEFT, 'x')));
+    /* Unterminated: nothing comes out yet. */
+    CHECK(decodes("\x1b]0;no end", NO_KEYS));
+
+    /* A string split across calls, as the serial interrupt may see it. */
+    struct vt100_decoder d;
+    int keys[MAX_KEYS];
+    vt100_init(&d);
+    CHECK(feed(&d, "\x1b]0;ti", keys) == 0);
+    CHECK(feed(&d, "tle\x1b", keys) == 0);
+    CHECK(feed(&d, "\\", keys) == 0);
+    CHECK(feed(&d, "ok", keys) == 2 && keys[0] == 'o' && keys[1] == 'k');
+    char longer[3000] = "\x1bP";
+    memset(longer + 2, 'q', sizeof(longer) - 6);
+    memcpy(longer + sizeof(longer) - 4, "\x1b\\z", 4);
+    CHECK(decodes(longer, KEYS('z')));
+}
+
 int main(void)
 {
     test_single_sequences();
@@ -151,6 +187,7 @@ int main(void)
     test_split_across_calls();
     test_sequences_in_a_row();
     test_unknown_and_broken();
+    test_control_strings();
     printf("vt100: %d failures\n", failures);
     return failures != 0;
 }
