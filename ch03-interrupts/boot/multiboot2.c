@@ -15,7 +15,7 @@
 
 #include "kprintf.h"
 #include "multiboot2.h"
-#include "string.h"
+#include "unaligned.h"
 
 #define MB2_TAG_ALIGN 8
 #define MB2_INFO_HEADER_SIZE 8          /* u32 total_size, u32 reserved */
@@ -23,13 +23,6 @@
 #define MB2_FRAMEBUFFER_MIN_SIZE 31     /* tag header + the common framebuffer fields */
 #define MB2_MODULE_MIN_SIZE 17          /* tag header, u32 start, u32 end, at least a NUL */
 #define MB2_INFO_MAX_SIZE (1u << 20)    /* far above anything GRUB builds; catches garbage */
-
-static uint32_t read_u32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
 
 /* A string tag's text must end with a NUL inside the tag. */
 static const char *tag_string(const uint8_t *tag, uint32_t size)
@@ -49,7 +42,7 @@ static int parse_mmap(const uint8_t *tag, uint32_t size, struct boot_info *out, 
         *why = "memory map tag too short";
         return -1;
     }
-    uint32_t entry_size = read_u32(tag + 8);
+    uint32_t entry_size = load_u32(tag + 8);
     if (entry_size < sizeof(struct mb2_mmap_entry) || entry_size % 8 != 0) {
         *why = "memory map entry size is not a multiple of 8 of at least 24 bytes";
         return -1;
@@ -73,10 +66,10 @@ static int parse_framebuffer(const uint8_t *tag, uint32_t size, struct boot_info
         return -1;
     }
     struct mb2_framebuffer *fb = &out->framebuffer;
-    memcpy(&fb->addr, tag + 8, 8);
-    fb->pitch = read_u32(tag + 16);
-    fb->width = read_u32(tag + 20);
-    fb->height = read_u32(tag + 24);
+    fb->addr = load_u64(tag + 8);
+    fb->pitch = load_u32(tag + 16);
+    fb->width = load_u32(tag + 20);
+    fb->height = load_u32(tag + 24);
     fb->bpp = tag[28];
     fb->type = tag[29];
     out->has_framebuffer = true;
@@ -94,8 +87,8 @@ static int parse_module(const uint8_t *tag, uint32_t size, struct boot_info *out
         return -1;
     }
     struct mb2_module *m = &out->modules[out->module_count];
-    m->start = read_u32(tag + 8);
-    m->end = read_u32(tag + 12);
+    m->start = load_u32(tag + 8);
+    m->end = load_u32(tag + 12);
     if (m->end < m->start) {
         *why = "a module ends before it starts";
         return -1;
@@ -120,7 +113,7 @@ int mb2_parse(const void *info, struct boot_info *out, const char **why)
         *why = "boot information address is null or not 8-byte aligned";
         return -1;
     }
-    uint32_t total = read_u32(base);
+    uint32_t total = load_u32(base);
     if (total < MB2_INFO_HEADER_SIZE + sizeof(struct mb2_tag) || total > MB2_INFO_MAX_SIZE) {
         *why = "boot information total size is implausible";
         return -1;
@@ -130,8 +123,8 @@ int mb2_parse(const void *info, struct boot_info *out, const char **why)
     size_t offset = MB2_INFO_HEADER_SIZE;
     while (offset + sizeof(struct mb2_tag) <= total) {
         const uint8_t *tag = base + offset;
-        uint32_t type = read_u32(tag);
-        uint32_t size = read_u32(tag + 4);
+        uint32_t type = load_u32(tag);
+        uint32_t size = load_u32(tag + 4);
         if (size < sizeof(struct mb2_tag)) {
             *why = "a tag is smaller than its own 8-byte header";
             return -1;

@@ -17,6 +17,7 @@
 #include "kpage.h"
 #include "memlayout.h"
 #include "string.h"
+#include "unaligned.h"
 #include "x86.h"
 
 #define RSDP_V1_SIZE 20
@@ -64,20 +65,6 @@
  * (each I/O read takes about a microsecond). */
 #define PM1_WAIT_READS 1000000
 
-static uint32_t u32_at(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-static uint64_t u64_at(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
 static bool checksum_ok(const uint8_t *p, size_t n)
 {
     uint8_t sum = 0;
@@ -92,7 +79,7 @@ static const uint8_t *table_at(uint64_t pa)
     const uint8_t *t = phys_to_virt(pa);
     if (pa == 0 || !kpage_readable(t) || !kpage_readable(t + SDT_HEADER_SIZE - 1))
         return NULL;
-    uint32_t len = u32_at(t + 4);
+    uint32_t len = load_u32(t + 4);
     if (len < SDT_HEADER_SIZE || len > MAX_TABLE_SIZE || !kpage_readable(t + len - 1))
         return NULL;
     return checksum_ok(t, len) ? t : NULL;
@@ -109,18 +96,18 @@ static const uint8_t *find_table(const struct boot_info *bi, const char *sig, co
         *why = "no valid ACPI RSDP from the boot loader";
         return NULL;
     }
-    bool xsdt = rsdp[15] >= 2 && bi->acpi_rsdp_size >= RSDP_V2_SIZE && u64_at(rsdp + 24) != 0 &&
+    bool xsdt = rsdp[15] >= 2 && bi->acpi_rsdp_size >= RSDP_V2_SIZE && load_u64(rsdp + 24) != 0 &&
                 checksum_ok(rsdp, RSDP_V2_SIZE);     /* ACPI 2.0 added a checksum over all 36 bytes */
-    const uint8_t *root = table_at(xsdt ? u64_at(rsdp + 24) : u32_at(rsdp + 16));
+    const uint8_t *root = table_at(xsdt ? load_u64(rsdp + 24) : load_u32(rsdp + 16));
     if (root == NULL) {
         *why = "the ACPI root table is missing or corrupt";
         return NULL;
     }
     size_t entry_size = xsdt ? 8 : 4;
-    size_t count = (u32_at(root + 4) - SDT_HEADER_SIZE) / entry_size;
+    size_t count = (load_u32(root + 4) - SDT_HEADER_SIZE) / entry_size;
     for (size_t i = 0; i < count; i++) {
         const uint8_t *e = root + SDT_HEADER_SIZE + i * entry_size;
-        const uint8_t *t = table_at(xsdt ? u64_at(e) : u32_at(e));
+        const uint8_t *t = table_at(xsdt ? load_u64(e) : load_u32(e));
         if (t != NULL && memcmp(t, sig, 4) == 0)
             return t;
     }
@@ -147,7 +134,7 @@ bool acpi_read_madt(const struct boot_info *bi, struct madt_info *info, const ch
     }
 
     bool have_ioapic = false;
-    uint32_t len = u32_at(madt + 4);
+    uint32_t len = load_u32(madt + 4);
     for (uint32_t off = MADT_ENTRIES_OFFSET; off + 2 <= len;) {
         uint8_t type = madt[off], size = madt[off + 1];
         if (size < 2 || off + size > len) {
@@ -157,13 +144,13 @@ bool acpi_read_madt(const struct boot_info *bi, struct madt_info *info, const ch
         }
         const uint8_t *e = madt + off;
         if (type == MADT_IOAPIC && size >= MADT_IOAPIC_SIZE && !have_ioapic) {
-            info->ioapic_addr = u32_at(e + 4);
-            info->ioapic_gsi_base = u32_at(e + 8);
+            info->ioapic_addr = load_u32(e + 4);
+            info->ioapic_gsi_base = load_u32(e + 8);
             have_ioapic = true;
         } else if (type == MADT_ISA_OVERRIDE && size >= MADT_ISA_OVERRIDE_SIZE && e[3] < ISA_IRQS) {
             uint16_t flags = (uint16_t)(e[8] | e[9] << 8);
             info->isa[e[3]] = (struct isa_route){
-                .gsi = u32_at(e + 4),
+                .gsi = load_u32(e + 4),
                 .active_low = (flags & MPS_POLARITY_MASK) == MPS_POLARITY_LOW,
                 .level_triggered = (flags & MPS_TRIGGER_MASK) == MPS_TRIGGER_LEVEL,
             };
@@ -222,7 +209,7 @@ static bool aml_integer(const uint8_t **p, const uint8_t *end, uint32_t *value)
  * it as a plain named package. */
 static bool read_s5(const uint8_t *dsdt, uint32_t *typa, uint32_t *typb)
 {
-    const uint8_t *end = dsdt + u32_at(dsdt + 4);
+    const uint8_t *end = dsdt + load_u32(dsdt + 4);
     for (const uint8_t *p = dsdt + SDT_HEADER_SIZE + 1; p + 4 < end; p++) {
         if (memcmp(p, "_S5_", 4) != 0)
             continue;
@@ -253,13 +240,13 @@ void acpi_power_init(const struct boot_info *bi)
         s5.why_not = why != NULL ? why : "the ACPI tables have no FADT";
         return;
     }
-    uint32_t len = u32_at(fadt + 4);
+    uint32_t len = load_u32(fadt + 4);
     if (len < FADT_PM1B_CNT_BLK + 4) {
         s5.why_not = "the ACPI FADT is too short";
         return;
     }
-    uint64_t dsdt_pa = len >= FADT_X_DSDT_END && u64_at(fadt + FADT_X_DSDT) != 0 ?
-                       u64_at(fadt + FADT_X_DSDT) : u32_at(fadt + FADT_DSDT);
+    uint64_t dsdt_pa = len >= FADT_X_DSDT_END && load_u64(fadt + FADT_X_DSDT) != 0 ?
+                       load_u64(fadt + FADT_X_DSDT) : load_u32(fadt + FADT_DSDT);
     const uint8_t *dsdt = table_at(dsdt_pa);
     if (dsdt == NULL || memcmp(dsdt, "DSDT", 4) != 0) {
         s5.why_not = "the ACPI DSDT is missing or corrupt";
@@ -269,9 +256,9 @@ void acpi_power_init(const struct boot_info *bi)
         s5.why_not = "the ACPI DSDT has no \\_S5_ package the kernel can read";
         return;
     }
-    s5.pm1a_cnt = (uint16_t)u32_at(fadt + FADT_PM1A_CNT_BLK);
-    s5.pm1b_cnt = (uint16_t)u32_at(fadt + FADT_PM1B_CNT_BLK);
-    s5.smi_cmd = u32_at(fadt + FADT_SMI_CMD);
+    s5.pm1a_cnt = (uint16_t)load_u32(fadt + FADT_PM1A_CNT_BLK);
+    s5.pm1b_cnt = (uint16_t)load_u32(fadt + FADT_PM1B_CNT_BLK);
+    s5.smi_cmd = load_u32(fadt + FADT_SMI_CMD);
     s5.acpi_enable = fadt[FADT_ACPI_ENABLE];
     s5.why_not = s5.pm1a_cnt == 0 ? "the ACPI FADT has no PM1a control register" : NULL;
 }
