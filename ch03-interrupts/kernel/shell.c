@@ -6,7 +6,6 @@
  * (recover.h), so a command that faults is reported and stopped, and the
  * shell, like the kernel, goes on.
  */
-#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -90,7 +89,7 @@ static int overflow_stack(int depth)
 {
     volatile char pad[512];
     pad[0] = (char)depth;
-    if (depth == INT_MAX)       /* never reached: 16 KiB of stack runs out first */
+    if (depth == __INT_MAX__)      /* never reached: 16 KiB of stack runs out first */
         return 0;
     return overflow_stack(depth + 1) + pad[0];
 }

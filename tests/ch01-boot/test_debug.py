@@ -6,10 +6,9 @@ import re
 import signal
 import socket
 import subprocess
-import threading
 import time
 
-from harness import TOP, free_port
+from harness import TOP, Session, free_port
 
 
 def test_make_debug_stops_in_kmain(chapter):
@@ -44,53 +43,6 @@ def test_make_debug_refuses_a_taken_port(chapter):
     assert done.returncode != 0, out
     assert f"TCP port {port} on 127.0.0.1 is taken by another program" in out, out
     assert "gdb" not in out.replace("make debug", "").replace("GDB_PORT", ""), out
-
-
-class Session:
-    """A program run as a person runs it in a terminal: its own process group
-    (the terminal's foreground job, which Ctrl-C signals), input typed into
-    stdin, output collected as it comes."""
-
-    def __init__(self, args):
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        self.text = ""
-        self.cond = threading.Condition()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        while chunk := os.read(self.proc.stdout.fileno(), 4096):
-            with self.cond:
-                self.text += chunk.decode(errors="replace")
-                self.cond.notify_all()
-
-    def expect(self, pattern, timeout=60, since=0):
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while not (m := re.search(pattern, self.text[since:], re.MULTILINE)):
-                left = deadline - time.monotonic()
-                if self.proc.poll() is not None:
-                    self.cond.wait(0.2)      # let the reader drain the pipe
-                    left = min(left, 0)
-                assert left > 0, f"no {pattern!r} after {timeout} s in:\n{self.text}"
-                self.cond.wait(min(left, 0.5))
-            return m
-
-    def mark(self):
-        with self.cond:
-            return len(self.text)
-
-    def type(self, text):
-        self.proc.stdin.write(text.encode())
-        self.proc.stdin.flush()
-
-    def ctrl_c(self):
-        os.killpg(self.proc.pid, signal.SIGINT)
-
-    def close(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
 
 
 def start_debug(chapter):
