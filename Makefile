@@ -5,6 +5,7 @@
 #   make run             boot the last chapter in QEMU, serial on this terminal
 #   make run-uefi        the same under UEFI firmware (OVMF)
 #   make debug           the last chapter under gdb, stopped in kmain
+#   make console         the serial console of `make debug`, from a second terminal
 #   make iso             the bootable ISO of every chapter
 #   make test            every chapter's tests, the grader's self-checks and the book
 #   make test CH=ch01-boot   one chapter's tests
@@ -18,13 +19,17 @@ LAST     := $(lastword $(CHAPTERS))
 # may come first on PATH).
 PYTHON   := /usr/bin/python3
 
+# tools/deps.sh checks the Debian packages once per make: the chapters'
+# makes, which see this variable, skip their own check.
+export CUBOS_DEPS_CHECKED := 1
+
 all iso: deps
 	@for ch in $(CHAPTERS); do $(MAKE) -C $$ch $@ || exit 1; done
 
 deps:
 	@tools/deps.sh
 
-run run-uefi debug: deps
+run run-uefi debug console: deps
 	$(MAKE) -C $(LAST) $@
 
 test: deps
@@ -50,4 +55,4 @@ clean:
 	@for ch in $(CHAPTERS); do $(MAKE) -C $$ch clean; done
 	rm -rf book/_build tests/out
 
-.PHONY: all iso deps run run-uefi debug test bench book clean
+.PHONY: all iso deps run run-uefi debug console test bench book clean

@@ -10,6 +10,7 @@ failures, each with a message that says which.
 import importlib.util
 import os
 import re
+import signal
 import socket
 import tempfile
 import subprocess
@@ -63,7 +64,7 @@ class Machine:
 
     def __init__(self, chapter, name, *, firmware="bios", memory="128M",
                  options="exit=qemu", cpu=None, gdb_port=None, extra=(),
-                 timeout=None, monitor=False):
+                 timeout=None, monitor=False, iso=None):
         self.chapter = chapter
         self.firmware = firmware
         self.timeout = timeout or BOOT_TIMEOUT[firmware]
@@ -72,7 +73,7 @@ class Machine:
         if monitor:
             self.monitor_path = os.path.join(tempfile.mkdtemp(prefix="cubos-"), "monitor")
         cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", memory,
-               "-cdrom", str(chapter_iso(chapter)), "-no-reboot",
+               "-cdrom", str(iso or chapter_iso(chapter)), "-no-reboot",
                "-display", "none", "-serial", "stdio",
                "-monitor", f"unix:{self.monitor_path},server,nowait" if monitor else "none",
                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
@@ -287,3 +288,50 @@ def run_unit_test(chapter, test, sources):
     run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120)
     print(run.stdout)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+class Session:
+    """A program run as a person runs it in a terminal: its own process group
+    (the terminal's foreground job, which Ctrl-C signals), input typed into
+    stdin, output collected as it comes."""
+
+    def __init__(self, args):
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.text = ""
+        self.cond = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        while chunk := os.read(self.proc.stdout.fileno(), 4096):
+            with self.cond:
+                self.text += chunk.decode(errors="replace")
+                self.cond.notify_all()
+
+    def expect(self, pattern, timeout=60, since=0):
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while not (m := re.search(pattern, self.text[since:], re.MULTILINE)):
+                left = deadline - time.monotonic()
+                if self.proc.poll() is not None:
+                    self.cond.wait(0.2)      # let the reader drain the pipe
+                    left = min(left, 0)
+                assert left > 0, f"no {pattern!r} after {timeout} s in:\n{self.text}"
+                self.cond.wait(min(left, 0.5))
+            return m
+
+    def mark(self):
+        with self.cond:
+            return len(self.text)
+
+    def type(self, text):
+        self.proc.stdin.write(text.encode())
+        self.proc.stdin.flush()
+
+    def ctrl_c(self):
+        os.killpg(self.proc.pid, signal.SIGINT)
+
+    def close(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()

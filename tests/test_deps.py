@@ -31,3 +31,19 @@ def test_missing_package_without_root_prints_the_apt_get_line(tmp_path):
     done = run_deps(tmp_path, ["mtools", "ovmf"], uid=1000)
     assert done.returncode == 1
     assert "sudo apt-get update && sudo apt-get install -y mtools ovmf" in done.stderr
+
+
+def test_one_make_checks_the_packages_once(tmp_path):
+    """A make at the top runs every chapter's make; the package check runs
+    once for all of them (it takes a dpkg-query per package)."""
+    subprocess.run(["make", "-s", "-C", str(TOP), "all"], check=True, capture_output=True)
+    log = tmp_path / "dpkg-query.log"
+    (tmp_path / "dpkg-query").write_text(
+        f"#!/bin/sh\necho \"$3\" >> {log}\nprintf 'install ok installed'\n")
+    (tmp_path / "dpkg-query").chmod(0o755)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("CUBOS_DEPS_CHECKED", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    env["PATH"] = f"{tmp_path}:{env['PATH']}"
+    subprocess.run(["make", "-s", "-C", str(TOP), "all"], env=env, check=True,
+                   capture_output=True, timeout=120)
+    assert log.read_text().split().count("gcc") == 1, log.read_text()

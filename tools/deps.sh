@@ -7,9 +7,9 @@
 set -eu
 
 PACKAGES="
-  make gcc binutils libc6-dev
+  make gcc binutils libc6-dev clang
   grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools
-  qemu-system-x86 ovmf gdb-multiarch
+  qemu-system-x86 ovmf gdb-multiarch socat
   python3 python3-pytest python3-sphinx python3-myst-parser
 "
 

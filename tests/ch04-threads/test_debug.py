@@ -1,4 +1,4 @@
-"""ch04-threads: `make debug` still stops in kmain with a sane backtrace (ch01's test)."""
+"""ch04-threads: `make debug` and `make console` as in ch01 and ch03 (their tests run here too)."""
 from harness import chapter_tests
 
-chapter_tests("ch01-boot", "test_debug.py", globals())
+chapter_tests("ch03-interrupts", "test_debug.py", globals())
