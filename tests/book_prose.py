@@ -102,13 +102,24 @@ def _lines(text):
     return [line.rstrip() for line in text.split("\n")]
 
 
+def _options(o):
+    """Machine's options and extra QEMU arguments for a block's options.
+    "" means none, as under `make run`, which still passes an empty OEM
+    string (so GRUB's smbios command finds one and says nothing)."""
+    opts = o.get("options", "exit=qemu")
+    if opts:
+        return opts, ()
+    return None, ("-smbios", "type=11,value=cubos:")
+
+
 def boot_output(run, timeout=60):
     """The serial transcript of the run, as lines."""
     o = run.spec
-    opts = o.get("options", "exit=qemu") or None
+    opts, extra = _options(o)
     typed = [c for c in (o.get("type") or "").split("\n") if c.strip()]
     with Machine(o["run"], f"book-{run.name}", firmware=o.get("firmware", "bios"),
-                 memory=o.get("memory", "128M"), options=opts, timeout=timeout) as m:
+                 memory=o.get("memory", "128M"), options=opts, extra=extra,
+                 timeout=timeout) as m:
         if typed:
             m.expect(r"^" + re.escape(PROMPT))
             for i, command in enumerate(typed):
@@ -142,9 +153,10 @@ def gdb_output(run, block, timeout=60):
             "-ex", f"target remote 127.0.0.1:{port}"]
     for c in commands:
         args += ["-ex", c]
-    opts = o.get("options", "exit=qemu") or None
+    opts, extra = _options(o)
     with Machine(chapter, f"book-{run.name}", firmware=o.get("firmware", "bios"),
-                 memory=o.get("memory", "128M"), options=opts, gdb_port=port) as m:
+                 memory=o.get("memory", "128M"), options=opts, extra=extra,
+                 gdb_port=port) as m:
         done = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True, timeout=timeout)
         if "serial" in o:

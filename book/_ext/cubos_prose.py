@@ -32,7 +32,7 @@ validates the options and renders the block):
     ```{expected-output}
     ---
     run: ch02-paging          # the chapter whose ISO is booted (required)
-    options: exit=qemu selftest   # kernel options via SMBIOS; "" = none, as `make run`
+    options: exit=qemu selftest   # kernel options via SMBIOS; "" = none (an empty OEM string, as `make run`)
     memory: 128M              # default 128M
     firmware: bios            # bios (default) or uefi
     type: |                   # lines typed at each shell prompt, in order
