@@ -14,7 +14,9 @@
  * interrupts were on; irq_pop_off turns them back on only when the count
  * returns to zero. Every spinlock is one level, so locks may be released in
  * any order: interrupts stay off until the last one is released, and come
- * back on only if they were on before the first was taken.
+ * back on only if they were on before the first was taken. Inside such a
+ * section, never turn interrupts on by hand (irq_enable): the count would
+ * no longer tell the truth.
  */
 #ifndef CUBOS_SPINLOCK_H
 #define CUBOS_SPINLOCK_H

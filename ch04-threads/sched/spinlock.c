@@ -19,8 +19,6 @@ void irq_push_off(void)
 void irq_pop_off(void)
 {
     struct cpu *cpu = this_cpu();
-    if (irq_enabled())
-        panic("irq_pop_off: interrupts are on inside an interrupts-off section");
     if (cpu->irq_off_depth == 0)
         panic("irq_pop_off without irq_push_off");
     if (--cpu->irq_off_depth == 0 && cpu->irq_were_on)
