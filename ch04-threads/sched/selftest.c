@@ -14,6 +14,7 @@
 #include "kprintf.h"
 #include "string.h"
 #include "selftest.h"
+#include "spinlock.h"
 #include "thread.h"
 #include "timer.h"
 #include "wait.h"
@@ -60,6 +61,25 @@ static bool test_mutex_counter(void)
     CHECK("threads", counter == (long)COUNTER_THREADS * COUNTER_ROUNDS);
     kprintf("selftest threads: %d threads x %d increments under a mutex = %ld\n",
             COUNTER_THREADS, COUNTER_ROUNDS, counter);
+    return true;
+}
+
+static struct spinlock lock_a = SPINLOCK_INIT("selftest a");
+static struct spinlock lock_b = SPINLOCK_INIT("selftest b");
+
+/* Locks released in the order they were taken (not the reverse): the
+ * interrupts stay off until the last one goes, then come back on. */
+static bool test_lock_nesting(void)
+{
+    CHECK("threads", irq_enabled());
+    spin_lock(&lock_a);
+    spin_lock(&lock_b);
+    spin_unlock(&lock_a);
+    CHECK("threads", !irq_enabled());
+    spin_unlock(&lock_b);
+    CHECK("threads", irq_enabled());
+    kprintf("selftest threads: two spinlocks released out of order; interrupts stayed off "
+            "until the last\n");
     return true;
 }
 
@@ -283,7 +303,7 @@ static bool test_semaphores(void)
 
 bool selftest_threads(void)
 {
-    bool ok = test_mutex_counter() && test_preemption() && test_sleep_accuracy() &&
+    bool ok = test_lock_nesting() && test_mutex_counter() && test_preemption() && test_sleep_accuracy() &&
               test_heap_under_preemption() && test_create_exit_cycles() &&
               test_detached_threads() && test_semaphores();
     if (ok)

@@ -15,6 +15,7 @@ def test_scheduler_self_tests(chapter):
     m.expect(PROMPT)
     m.send("halt\r")
     text = grade(m, must=[
+        r"^selftest threads: two spinlocks released out of order; interrupts stayed off until the last$",
         r"^selftest threads: 1000 threads x 20 increments under a mutex = 20000$",
         r"^selftest threads: a thread that never yields was preempted \(\d+ spins while we slept\)$",
         r"^selftest threads: sleep 10 ms took \d+\.\d{3} ms \(best of 3\)$",
