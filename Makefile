@@ -11,6 +11,9 @@
 #   make test CH=ch01-boot   one chapter's tests
 #   make bench           micro-benchmarks of the last chapter beside a host reference
 #   make book            the book as HTML in book/_build/html (warnings are errors)
+#   make lab CH=ch04-threads [LAB='name...'] [OUT=dir]
+#                        a lab for students: the chapter with the labs' code cut
+#                        out, its tests and `make grade` (default OUT: lab-CH)
 #   make clean
 
 CHAPTERS := $(sort $(wildcard ch[0-9][0-9]-*))
@@ -51,8 +54,12 @@ book: deps
 	$(PYTHON) -m sphinx -W --keep-going -q -b html book book/_build/html
 	@echo "book: book/_build/html/index.html"
 
+lab:
+	@test -n "$(CH)" || { echo "make lab: say which chapter: make lab CH=chNN-name (chapters: $(CHAPTERS))" >&2; exit 2; }
+	@$(PYTHON) tools/lab.py make $(CH) $(LAB) $(if $(OUT),--out $(OUT))
+
 clean:
 	@for ch in $(CHAPTERS); do $(MAKE) -C $$ch clean; done
-	rm -rf book/_build tests/out
+	rm -rf book/_build tests/out lab-ch[0-9][0-9]-*
 
-.PHONY: all iso deps run run-uefi debug console test bench book clean
+.PHONY: all iso deps run run-uefi debug console test bench book lab clean

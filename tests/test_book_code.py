@@ -90,13 +90,33 @@ def test_real_assembly_excerpts_keep_their_contract(path, label, contract):
     source = TOP / path
     if not source.exists():
         pytest.skip(f"{path} is not in this tree")
-    start, code = cubos_code.make_excerpt(source, label)
+    start, end, code, unmarked = cubos_code.make_excerpt(source, label)
     assert contract in code, f"the excerpt of {label} in {path} lost its contract:\n{code}"
     assert f"{label}:" in code
 
 
 def test_vectors_file_comment_states_the_stub_contract():
-    start, code = cubos_code.make_excerpt(TOP / "ch03-interrupts/trap/vectors.S", None,
-                                          file_comment=True)
+    start, end, code, unmarked = cubos_code.make_excerpt(TOP / "ch03-interrupts/trap/vectors.S", None,
+                                                         file_comment=True)
     assert start == 1 and code.startswith("/*") and code.endswith("*/")
     assert "vectors.S:" in code and "trap_stubs + 16 * n" in code
+
+
+@pytest.mark.parametrize("path,symbol,code_line", [
+    ("ch04-threads/sched/switch.S", "context_switch", "    movq %rsp, (%rdi)"),
+    ("ch01-boot/lib/format.c", "utoa", "        *--p = digits[value % base];"),
+    ("ch04-threads/sched/sync.c", "mutex_lock", "    m->owner = me;"),
+])
+def test_lab_markers_are_hidden_and_the_solution_shown(path, symbol, code_line):
+    """The book shows a lab's solution as plain code, without its markers,
+    and without line numbers that would no longer match the file."""
+    text = (TOP / path).read_text()
+    start, end, code, unmarked = cubos_code.make_excerpt(TOP / path, symbol)
+    assert "LAB(" in "\n".join(text.split("\n")[start - 1:end])
+    assert unmarked and code_line in code.split("\n")
+    assert "LAB" not in code, code
+
+
+def test_excerpt_without_markers_keeps_its_line_numbers():
+    start, end, code, unmarked = cubos_code.make_excerpt(TOP / "ch04-threads/sched/switch.S", "thread_start")
+    assert not unmarked and code.count("\n") == end - start

@@ -36,17 +36,26 @@ What an excerpt contains:
 - Without :symbol:, the whole file (meant for small files such as a linker
   script or grub.cfg).
 
+Lab markers (the LAB(name), LAB-STUB and END LAB comments tools/lab.py
+reads) are dropped from excerpts: the book shows the solution as plain
+code. An excerpt that lost marker lines is shown without line numbers
+(they would no longer match the file); its caption still gives the range.
+
 Paths are relative to the repository root, the parent of the book's source
 folder (override with the config value cubos_code_root).
 """
 import hashlib
 import re
+import sys
 from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+import lab  # noqa: E402  (tools/lab.py: the lab markers)
 
 logger = logging.getLogger(__name__)
 
@@ -385,23 +394,28 @@ def file_comment_range(text):
 
 
 def make_excerpt(path, symbol, file_comment=False):
-    """(first line number, text) of the excerpt; raises ExcerptError."""
+    """(first line number, last line number, text, whether lab markers were
+    dropped) of the excerpt; raises ExcerptError."""
     text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
     if file_comment:
         if symbol is not None:
             raise ExcerptError("':file-comment:' and ':symbol:' do not go together")
         first, last = file_comment_range(text)
-        return first + 1, "\n".join(text.split("\n")[first:last + 1])
-    if symbol is None:
-        return 1, text.rstrip("\n")
-    if path.suffix in (".c", ".h"):
+    elif symbol is None:
+        first, last = 0, len(text.rstrip("\n").split("\n")) - 1
+    elif path.suffix in (".c", ".h"):
         first, last = excerpt_c(text, symbol)
     elif path.suffix in (".S", ".s"):
         first, last = excerpt_asm(text, symbol)
     else:
         raise ExcerptError(f"':symbol:' is supported only in C and assembly files, not {path.name}")
-    lines = text.split("\n")
-    return first + 1, "\n".join(lines[first:last + 1])
+    try:
+        hidden = lab.marker_lines(text) if path.suffix in lab.SOURCE_SUFFIXES else set()
+    except lab.LabError as err:
+        raise ExcerptError(str(err))
+    kept = [lines[i] for i in range(first, last + 1) if i not in hidden]
+    return first + 1, last + 1, "\n".join(kept), len(kept) < last + 1 - first
 
 
 class CodeExcerpt(SphinxDirective):
@@ -432,7 +446,7 @@ class CodeExcerpt(SphinxDirective):
             return []
         self.env.note_dependency(str(path))
         try:
-            start, code = make_excerpt(path, symbol, "file-comment" in self.options)
+            start, end, code, unmarked = make_excerpt(path, symbol, "file-comment" in self.options)
         except ExcerptError as err:
             logger.warning("code-excerpt %s: %s", what, err,
                            location=(self.env.docname, self.lineno))
@@ -440,11 +454,10 @@ class CodeExcerpt(SphinxDirective):
 
         literal = nodes.literal_block(code, code)
         literal["language"] = language_for(path)
-        literal["linenos"] = True
+        literal["linenos"] = not unmarked
         literal["highlight_args"] = {"linenostart": start}
         self.set_source_info(literal)
 
-        end = start + code.count("\n")
         caption = nodes.caption(what, "", nodes.literal(rel, rel))
         if symbol:
             caption += nodes.Text(": ")

@@ -63,6 +63,11 @@ static void emit_field(struct output *out, const struct conversion *conv,
 /* Write value in base 10 or 16 at the end of buf; return where the digits start. */
 static char *utoa(unsigned long long value, unsigned base, bool upper, char *end)
 {
+    /* LAB(format-number): write the digits of value in base (10 or 16, with
+     * A-F if upper) backwards from end, least significant first, and return
+     * where they start; 0 has one digit, "0". */
+    /* LAB-STUB: (void)value; (void)base; (void)upper; */
+    /* LAB-STUB: return end; */
     const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
     char *p = end;
     do {
@@ -70,6 +75,7 @@ static char *utoa(unsigned long long value, unsigned base, bool upper, char *end
         value /= base;
     } while (value != 0);
     return p;
+    /* END LAB(format-number) */
 }
 
 static long long signed_arg(const struct conversion *conv, va_list *args)

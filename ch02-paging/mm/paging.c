@@ -58,6 +58,13 @@ static pte_t *table_at(paddr_t phys)
  */
 static pte_t *find_entry(paddr_t root, uintptr_t va, int stop, bool create, int *err)
 {
+    /* LAB(pt-map): walk from the top-level table down to level stop, one
+     * index of va per level; where a table is missing, make one from a
+     * zeroed frame if create, else fail with -ENOENT; fail with -ENOMEM
+     * when no frame is left, and with -EEXIST at a huge page. Return the
+     * entry for va in the table at level stop. */
+    /* LAB-STUB: (void)root; (void)va; (void)stop; (void)create; (void)err; */
+    /* LAB-STUB: panic("lab pt-map: find_entry is not written yet"); */
     pte_t *table = table_at(root);
     for (int level = LEVELS - 1; level > stop; level--) {
         pte_t *e = &table[index_at(va, level)];
@@ -80,6 +87,7 @@ static pte_t *find_entry(paddr_t root, uintptr_t va, int stop, bool create, int 
         table = table_at(*e & PTE_ADDR_MASK);
     }
     return &table[index_at(va, stop)];
+    /* END LAB(pt-map) */
 }
 
 /* The leaf entry mapping va, whichever its size, or NULL. */

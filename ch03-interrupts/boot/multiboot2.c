@@ -38,6 +38,13 @@ static const char *tag_string(const uint8_t *tag, uint32_t size)
 
 static int parse_mmap(const uint8_t *tag, uint32_t size, struct boot_info *out, const char **why)
 {
+    /* LAB(mmap-walk): check the memory map tag (its header, then an entry
+     * size of at least 24 bytes and a multiple of 8), record where its
+     * entries start, their size and count in out, and report each entry
+     * that runs past 2^64. */
+    /* LAB-STUB: (void)tag; (void)size; (void)out; */
+    /* LAB-STUB: *why = "lab mmap-walk: the memory map is not read yet"; */
+    /* LAB-STUB: return -1; */
     if (size < MB2_MMAP_HEADER_SIZE) {
         *why = "memory map tag too short";
         return -1;
@@ -57,6 +64,7 @@ static int parse_mmap(const uint8_t *tag, uint32_t size, struct boot_info *out, 
                     i, (unsigned long long)e->base, (unsigned long long)e->length);
     }
     return 0;
+    /* END LAB(mmap-walk) */
 }
 
 static int parse_framebuffer(const uint8_t *tag, uint32_t size, struct boot_info *out, const char **why)
@@ -181,7 +189,12 @@ int mb2_parse(const void *info, struct boot_info *out, const char **why)
 
 const struct mb2_mmap_entry *mb2_mmap_entry(const struct boot_info *bi, size_t i)
 {
+    /* LAB(mmap-walk): the i-th entry: entries are mmap_entry_size bytes
+     * apart, which may be more than the struct. */
+    /* LAB-STUB: (void)bi; (void)i; */
+    /* LAB-STUB: return NULL; */
     return (const struct mb2_mmap_entry *)(bi->mmap + i * bi->mmap_entry_size);
+    /* END LAB(mmap-walk) */
 }
 
 bool mb2_mmap_entry_fits(const struct mb2_mmap_entry *e)

@@ -142,6 +142,10 @@ static const char *history_entry(const struct line_editor *ed, unsigned k)
  * when the ring is full the oldest entry makes room. */
 static void history_add(struct line_editor *ed)
 {
+    /* LAB(history): keep the finished line ed->buf in the ring ed->history
+     * (history_next is where the next one goes, history_count how many it
+     * holds), unless it is empty or the same as the newest entry. */
+    /* LAB-STUB: (void)ed; */
     if (ed->len == 0)
         return;
     if (ed->history_count > 0 && strcmp(history_entry(ed, 1), ed->buf) == 0)
@@ -150,17 +154,23 @@ static void history_add(struct line_editor *ed)
     ed->history_next = (ed->history_next + 1) % LINE_HISTORY;
     if (ed->history_count < LINE_HISTORY)
         ed->history_count++;
+    /* END LAB(history) */
 }
 
 /* Up: show the next older entry, putting the new line aside on the first step. */
 static void history_older(struct line_editor *ed)
 {
+    /* LAB(history): show the next older entry (ed->browse counts the steps
+     * back, 0 for the line being typed), keeping that line in ed->saved on
+     * the first step so Down can bring it back; stop at the oldest. */
+    /* LAB-STUB: (void)ed; */
     if (ed->browse == ed->history_count)
         return;
     if (ed->browse == 0)
         memcpy(ed->saved, ed->buf, ed->len + 1);
     ed->browse++;
     replace_line(ed, history_entry(ed, ed->browse));
+    /* END LAB(history) */
 }
 
 /* Down: show the next newer entry, or the new line again after the newest. */

@@ -79,6 +79,12 @@ void frame_pool_set_used(struct frame_pool *pool, uint64_t start, uint64_t end)
 
 uint64_t frame_pool_alloc(struct frame_pool *pool)
 {
+    /* LAB(frame-alloc): find a free frame in the bitmap, next fit: start at
+     * pool->next, skip words with every frame used, and wrap around once;
+     * mark it used, count it, move pool->next past it and return its
+     * physical address, or 0 when no frame is free. */
+    /* LAB-STUB: (void)pool; */
+    /* LAB-STUB: return 0; */
     if (pool->nfree == 0)
         return 0;
     size_t nwords = frame_pool_bitmap_bytes(pool->nframes) / sizeof(uint64_t);
@@ -97,6 +103,7 @@ uint64_t frame_pool_alloc(struct frame_pool *pool)
         return (uint64_t)frame << PAGE_SHIFT;
     }
     return 0;
+    /* END LAB(frame-alloc) */
 }
 
 int frame_pool_free(struct frame_pool *pool, uint64_t addr)

@@ -12,6 +12,11 @@
     .text
     .global context_switch
 context_switch:
+    /* LAB(context-switch): push the registers a called function must
+     * preserve on this stack, store RSP in *save_rsp (RDI), load load_rsp
+     * (RSI) into RSP, pop the other thread's six registers (pushed in the
+     * same order when it switched away) and return into it. */
+    /* LAB-STUB: ud2 */
     pushq %rbp
     pushq %rbx
     pushq %r12
@@ -27,6 +32,7 @@ context_switch:
     popq %rbx
     popq %rbp
     ret
+    /* END LAB(context-switch) */
 
 /*
  * thread_start: where a new thread's first context_switch "returns" to.

@@ -13,6 +13,11 @@
 
 void mutex_lock(struct mutex *m)
 {
+    /* LAB(mutex): wait, asleep on m->waiters, until no thread owns m, then
+     * own it. wait_sleep lets go of m->lock while asleep and takes it back.
+     * Locking a mutex may sleep (check that it may), and a thread that
+     * locks one it already owns would wait forever: panic instead. */
+    /* LAB-STUB: panic("lab mutex: mutex_lock('%s') is not written yet", m->lock.name); */
     might_sleep();
     spin_lock(&m->lock);
     struct thread *me = thread_current();
@@ -22,16 +27,20 @@ void mutex_lock(struct mutex *m)
         wait_sleep(&m->waiters, &m->lock);
     m->owner = me;
     spin_unlock(&m->lock);
+    /* END LAB(mutex) */
 }
 
 void mutex_unlock(struct mutex *m)
 {
+    /* LAB(mutex): give m up and wake one waiter; only the owner may. */
+    /* LAB-STUB: panic("lab mutex: mutex_unlock('%s') is not written yet", m->lock.name); */
     spin_lock(&m->lock);
     if (m->owner != thread_current())
         panic("mutex '%s': unlocked by a thread that does not hold it", m->lock.name);
     m->owner = NULL;
     wait_wake_one(&m->waiters);
     spin_unlock(&m->lock);
+    /* END LAB(mutex) */
 }
 
 void sem_down(struct semaphore *s)

@@ -55,6 +55,13 @@ static const char *const names[VEC_EXCEPTIONS] = {
 
 static void print_page_fault(uint64_t error, uint64_t cr2)
 {
+    /* LAB(page-fault-decoder): say in one line what the access was (an
+     * instruction fetch, a write or a read), at which address (CR2), why it
+     * faulted (the page is not mapped, or mapped but read-only or not
+     * executable) and in which mode; a second line if a reserved bit was
+     * set. The error code's bits are the PF_ constants above. */
+    /* LAB-STUB: (void)error; (void)cr2; */
+    /* LAB-STUB: kprintf("page fault: not decoded (lab page-fault-decoder)\n"); */
     kprintf("page fault: %s address 0x%llx: %s%s, in %s mode\n",
             error & PF_FETCH ? "instruction fetch at" : error & PF_WRITE ? "write to" : "read from",
             (unsigned long long)cr2,
@@ -64,6 +71,7 @@ static void print_page_fault(uint64_t error, uint64_t cr2)
             error & PF_USER ? "user" : "kernel");
     if (error & PF_RESERVED)
         kprintf("page fault: a reserved bit is set in a page-table entry\n");
+    /* END LAB(page-fault-decoder) */
 }
 
 static void print_registers(const struct trap_frame *tf)
