@@ -18,7 +18,17 @@ extensions = [
     "cubos_code",       # _ext/cubos_code.py: the code-excerpt directive
     "cubos_diff",       # _ext/cubos_diff.py: the chapter-diff directive (file trees)
     "cubos_prose",      # _ext/cubos_prose.py: numbers from the code, transcripts checked by tests
+    "sphinx.ext.graphviz",  # figures from .dot files in book/figures (Debian: graphviz)
+    "cubos_figures",    # _ext/cubos_figures.py: figures drawn from the kernel's headers
 ]
+
+# Figures are SVG, drawn by Graphviz's dot at build time; a .dot file that
+# does not render is a warning, so an error. Figures are numbered, and the
+# text refers to them with {numref}.
+graphviz_output_format = "svg"
+graphviz_dot_args = ["-Gfontname=DejaVu Sans", "-Nfontname=DejaVu Sans", "-Efontname=DejaVu Sans"]
+numfig = True
+numfig_format = {"figure": "Figure %s"}
 
 source_suffix = {".md": "markdown"}
 root_doc = "index"
