@@ -38,10 +38,11 @@ CHROMIUM = ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
 # No session bus here: without this, chromium waits for one at start-up.
 ENV = dict(os.environ, DBUS_SESSION_BUS_ADDRESS="disabled:")
 
-# Measures the page once it and its figures have loaded, and writes the
-# result as JSON into <pre id="cubos-check">.
+# Measures the page once it, its fonts and its figures have loaded (all of
+# them hold back the load event), and writes the result as JSON into
+# <pre id="cubos-check">, before the harness's own load event.
 PROBE = """<script>
-window.addEventListener('load', function () { document.fonts.ready.then(function () {
+window.addEventListener('load', function () {
   var r = {wide: [], figures: [], prev: 0, next: 0, next_note: 0, column: 0};
   var column = document.querySelector('.wy-nav-content');
   r.column = column ? column.clientWidth : 0;
@@ -73,7 +74,7 @@ window.addEventListener('load', function () { document.fonts.ready.then(function
   out.id = 'cubos-check';
   out.textContent = JSON.stringify(r);
   document.body.appendChild(out);
-}); });
+});
 </script>
 """
 
