@@ -23,7 +23,16 @@ extensions = [
     "cubos_figures",    # _ext/cubos_figures.py: figures drawn from the kernel's headers
     "cubos_layout",     # _ext/cubos_layout.py: coloured file trees, the book's CSS
     "sphinx_copybutton",  # a copy button on every code block
+    "cubos_sources",    # _ext/cubos_sources.py: a page per source file, excerpts link to it
 ]
+
+# One page per source file (src/<chapter>/<path>.html, a #L-<n> anchor per
+# line); each excerpt's caption links to its lines and to the whole file.
+cubos_source_pages = True
+# A hosted copy of the repository, for a link from each source page; None
+# while there is none (e.g. "https://github.com/<owner>/cubos").
+cubos_repo_url = None
+cubos_repo_branch = "main"
 
 # Figures are SVG, drawn by Graphviz's dot at build time; a .dot file that
 # does not render is a warning, so an error. Figures are numbered, and the
