@@ -459,12 +459,27 @@ class CodeExcerpt(SphinxDirective):
         self.set_source_info(literal)
 
         caption = nodes.caption(what, "", nodes.literal(rel, rel))
+        lines = f"lines {start}\u2013{end}"
+        if self.config.cubos_source_pages:
+            # Links to the file's own page (cubos_sources.py), at the lines.
+            up = "../" * self.env.docname.count("/")
+            page = f"{up}src/{rel}.html"
+            lines = nodes.reference(lines, lines, refuri=f"{page}#L-{start}",
+                                    classes=["cubos-lines"])
+        else:
+            lines = nodes.Text(lines)
         if symbol:
             caption += nodes.Text(": ")
             caption += nodes.literal(symbol, symbol)
-            caption += nodes.Text(f", lines {start}\u2013{end}")
+            caption += nodes.Text(", ")
+            caption += lines
         elif "file-comment" in self.options:
-            caption += nodes.Text(f": header comment, lines {start}\u2013{end}")
+            caption += nodes.Text(": header comment, ")
+            caption += lines
+        if self.config.cubos_source_pages:
+            caption += nodes.Text(" \u00b7 ")
+            caption += nodes.reference("whole file", "whole file", refuri=page,
+                                       classes=["cubos-whole-file"])
         caption.source, caption.line = literal.source, literal.line
         container = nodes.container("", literal_block=True, classes=["literal-block-wrapper"])
         container += caption
@@ -499,6 +514,8 @@ def _gas_lexer():
 
 def setup(app):
     app.add_config_value("cubos_code_root", None, "env")
+    # Captions link to the pages cubos_sources.py makes; off without it.
+    app.add_config_value("cubos_source_pages", False, "env")
     app.add_directive("code-excerpt", CodeExcerpt)
     global _have_gas_lexer
     try:

@@ -335,7 +335,7 @@ class ChapterDiff(SphinxDirective):
 
         count = {m: sum(1 for v in marks.values() if v == m) for m in (ADDED, CHANGED, REMOVED, UNCHANGED)}
         literal = nodes.literal_block(text, text)
-        literal["language"] = "text"
+        literal["language"] = "cubos-tree"     # coloured marks (cubos_layout.py)
         self.set_source_info(literal)
         caption = nodes.caption(
             "", "", nodes.literal(old_rel, old_rel), nodes.Text(" → "),
@@ -377,6 +377,7 @@ def _merge(app, env, docnames, other):
 
 
 def setup(app):
+    app.setup_extension("cubos_layout")      # the cubos-tree lexer that colours the marks
     app.add_directive("chapter-diff", ChapterDiff)
     app.connect("env-get-outdated", _outdated)
     app.connect("env-purge-doc", _purge)
