@@ -17,6 +17,7 @@
 #include "panic.h"
 #include "recover.h"
 #include "shell.h"
+#include "smp.h"
 #include "string.h"
 #include "thread.h"
 #include "timer.h"
@@ -98,6 +99,13 @@ static void cmd_ps(int argc, char **argv)
     sched_print_threads();
 }
 
+static void cmd_cpus(int argc, char **argv)
+{
+    if (!no_arguments(argc, argv))
+        return;
+    smp_print_cpus();
+}
+
 /* Each spawned thread prints a few numbered steps, sleeping in between,
  * so the threads' lines interleave on the console. */
 static void spawn_worker(void *arg)
@@ -148,6 +156,7 @@ static const struct shell_command commands[] = {
     { "uptime", "uptime", "time since the timer started", cmd_uptime },
     { "mem", "mem", "free frames and heap use", cmd_mem },
     { "ps", "ps", "list the threads", cmd_ps },
+    { "cpus", "cpus", "list the CPUs", cmd_cpus },
     { "spawn", "spawn [n]", "start n threads that print as they run (default 3)", cmd_spawn },
     { "reboot", "reboot", "restart the machine", cmd_reboot },
     { "halt", "halt", "stop the kernel", cmd_halt },

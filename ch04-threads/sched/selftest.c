@@ -238,24 +238,45 @@ static bool test_create_exit_cycles(void)
 
 /* Detached threads nobody joins: once they exit, the idle thread frees
  * them (sched_reap), which it gets to do while this thread sleeps. */
+static struct semaphore detached_go = SEMAPHORE_INIT("selftest detached", 0);
+
+static void wait_for_go(void *arg)
+{
+    (void)arg;
+    sem_down(&detached_go);
+}
+
+/* DETACHED detached threads, all alive at once (so every run needs the
+ * same stack slots, and page tables, as the last), then let go. */
 static bool start_detached(void)
 {
     for (int i = 0; i < DETACHED; i++) {
-        struct thread *t = thread_create("detached", nothing, NULL);
+        struct thread *t = thread_create("detached", wait_for_go, NULL);
         CHECK("threads", t != NULL);
         thread_detach(t);
     }
-    thread_sleep_ms(50);
+    for (int i = 0; i < DETACHED; i++)
+        sem_up(&detached_go);
     return true;
+}
+
+/* Wait (at most 5 s) until the free frames are back to frames: the
+ * idle threads, on every CPU, reap when they have nothing else to do. */
+static bool frames_come_back(size_t frames)
+{
+    for (int i = 0; i < 500 && frame_free_count() != frames; i++)
+        thread_sleep_ms(10);
+    return frame_free_count() == frames;
 }
 
 static bool test_detached_threads(void)
 {
     CHECK("threads", start_detached());        /* warm up: page tables for that many stacks at once */
+    thread_sleep_ms(100);
     size_t frames = frame_free_count();
     struct heap_stats heap = heap_stats();
     CHECK("threads", start_detached());
-    CHECK("threads", frame_free_count() == frames);
+    CHECK("threads", frames_come_back(frames));
     CHECK("threads", heap_stats().objects_in_use == heap.objects_in_use);
     kprintf("selftest threads: %d detached threads exited and were freed; "
             "free frames and heap use unchanged\n", DETACHED);
