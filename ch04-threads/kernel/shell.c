@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "console.h"
+#include "cpu.h"
 #include "frame.h"
 #include "heap.h"
 #include "kprintf.h"
@@ -112,7 +113,7 @@ static void spawn_worker(void *arg)
 {
     int n = (int)(uintptr_t)arg;
     for (int step = 1; step <= SPAWN_STEPS; step++) {
-        kprintf("worker %d: step %d of %d\n", n, step, SPAWN_STEPS);
+        kprintf("worker %d: step %d of %d on CPU %u\n", n, step, SPAWN_STEPS, this_cpu()->id);
         thread_sleep_ms(20 + 10 * (uint64_t)n);
     }
 }

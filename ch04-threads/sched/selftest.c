@@ -269,10 +269,22 @@ static bool frames_come_back(size_t frames)
     return frame_free_count() == frames;
 }
 
+/* Wait until the free frames stop changing (the reapers are done). */
+static void frames_settle(void)
+{
+    size_t last = frame_free_count();
+    for (int same = 0, i = 0; same < 5 && i < 250; i++) {
+        thread_sleep_ms(20);
+        size_t now = frame_free_count();
+        same = now == last ? same + 1 : 0;
+        last = now;
+    }
+}
+
 static bool test_detached_threads(void)
 {
     CHECK("threads", start_detached());        /* warm up: page tables for that many stacks at once */
-    thread_sleep_ms(100);
+    frames_settle();
     size_t frames = frame_free_count();
     struct heap_stats heap = heap_stats();
     CHECK("threads", start_detached());
