@@ -64,7 +64,7 @@ class Machine:
 
     def __init__(self, chapter, name, *, firmware="bios", memory="128M",
                  options="exit=qemu", cpu=None, gdb_port=None, extra=(),
-                 timeout=None, monitor=False, iso=None):
+                 timeout=None, monitor=False, iso=None, smp=None):
         self.chapter = chapter
         self.firmware = firmware
         self.timeout = timeout or BOOT_TIMEOUT[firmware]
@@ -72,7 +72,9 @@ class Machine:
         self.monitor_path = None
         if monitor:
             self.monitor_path = os.path.join(tempfile.mkdtemp(prefix="cubos-"), "monitor")
-        cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", memory,
+        if smp is None:         # from ch04 (threads on every CPU) on, two CPUs
+            smp = 2 if chapter >= "ch04" else 1
+        cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", memory, "-smp", str(smp),
                "-cdrom", str(iso or chapter_iso(chapter)), "-no-reboot",
                "-display", "none", "-serial", "stdio",
                "-monitor", f"unix:{self.monitor_path},server,nowait" if monitor else "none",

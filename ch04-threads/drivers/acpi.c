@@ -15,6 +15,7 @@
 
 #include "acpi.h"
 #include "kpage.h"
+#include "kprintf.h"
 #include "memlayout.h"
 #include "string.h"
 #include "unaligned.h"
@@ -24,10 +25,17 @@
 #define RSDP_V2_SIZE 36
 #define SDT_HEADER_SIZE 36
 #define MADT_ENTRIES_OFFSET 44          /* header, local APIC address, flags */
+#define MADT_LAPIC 0
 #define MADT_IOAPIC 1
 #define MADT_ISA_OVERRIDE 2
+#define MADT_X2APIC 9
+#define MADT_LAPIC_SIZE 8
 #define MADT_IOAPIC_SIZE 12
 #define MADT_ISA_OVERRIDE_SIZE 10
+#define MADT_X2APIC_SIZE 16
+#define MADT_CPU_ENABLED (1 << 0)       /* the processor is ready to start */
+#define MADT_CPU_ONLINE_CAPABLE (1 << 1) /* off now, may be started (ACPI 6.3 on) */
+#define XAPIC_MAX_ID 0xFF               /* an xAPIC destination is 8 bits */
 #define MPS_POLARITY_MASK 0x3
 #define MPS_POLARITY_LOW 0x3
 #define MPS_TRIGGER_MASK 0xC
@@ -115,8 +123,28 @@ static const uint8_t *find_table(const struct boot_info *bi, const char *sig, co
     return NULL;
 }
 
+/* One processor entry: a CPU to start if enabled (or online-capable),
+ * skipped with a word if not, or if its ID needs x2APIC mode. */
+static void add_cpu(struct madt_info *info, uint32_t apic_id, uint32_t flags)
+{
+    if (!(flags & (MADT_CPU_ENABLED | MADT_CPU_ONLINE_CAPABLE))) {
+        kprintf("acpi: CPU with APIC id %u is disabled in the MADT; skipped\n", apic_id);
+        return;
+    }
+    if (apic_id > XAPIC_MAX_ID) {
+        kprintf("acpi: CPU with APIC id %u needs x2APIC mode; skipped\n", apic_id);
+        return;
+    }
+    if (info->ncpus == MADT_MAX_CPUS) {
+        kprintf("acpi: more than %d CPUs; APIC id %u skipped\n", MADT_MAX_CPUS, apic_id);
+        return;
+    }
+    info->cpu_apic_ids[info->ncpus++] = (uint8_t)apic_id;
+}
+
 static void set_defaults(struct madt_info *info)
 {
+    info->ncpus = 0;
     info->ioapic_addr = DEFAULT_IOAPIC_ADDR;
     info->ioapic_gsi_base = 0;
     for (unsigned irq = 0; irq < ISA_IRQS; irq++)
@@ -143,7 +171,11 @@ bool acpi_read_madt(const struct boot_info *bi, struct madt_info *info, const ch
             return false;
         }
         const uint8_t *e = madt + off;
-        if (type == MADT_IOAPIC && size >= MADT_IOAPIC_SIZE && !have_ioapic) {
+        if (type == MADT_LAPIC && size >= MADT_LAPIC_SIZE) {
+            add_cpu(info, e[3], load_u32(e + 4));
+        } else if (type == MADT_X2APIC && size >= MADT_X2APIC_SIZE) {
+            add_cpu(info, load_u32(e + 4), load_u32(e + 8));
+        } else if (type == MADT_IOAPIC && size >= MADT_IOAPIC_SIZE && !have_ioapic) {
             info->ioapic_addr = load_u32(e + 4);
             info->ioapic_gsi_base = load_u32(e + 8);
             have_ioapic = true;

@@ -21,6 +21,8 @@
 #define LAPIC_ID 0x020
 #define LAPIC_EOI 0x0B0
 #define LAPIC_SVR 0x0F0             /* spurious interrupt vector register */
+#define LAPIC_ICR_LOW 0x300         /* interrupt command: writing the low half sends */
+#define LAPIC_ICR_HIGH 0x310        /* interrupt command: destination APIC ID in bits 31-24 */
 #define LAPIC_LVT_TIMER 0x320
 #define LAPIC_TIMER_INITIAL 0x380
 #define LAPIC_TIMER_CURRENT 0x390
@@ -31,6 +33,14 @@
 #define LVT_TIMER_PERIODIC (1 << 17)
 #define TIMER_DIVIDE_BY_16 0x3      /* SDM vol 3A, figure 11-10 */
 #define TIMER_COUNT_MAX 0xFFFFFFFFu
+
+/* Interrupt command register fields (SDM vol 3A, 11.6.1, figure 11-12). */
+#define ICR_NMI (4 << 8)                /* delivery modes */
+#define ICR_INIT (5 << 8)
+#define ICR_STARTUP (6 << 8)
+#define ICR_PENDING (1 << 12)           /* delivery status: not sent yet */
+#define ICR_ASSERT (1 << 14)            /* level: assert (all but INIT de-assert) */
+#define ICR_DEST_SHIFT 24
 
 static volatile uint32_t *regs;
 
@@ -89,4 +99,33 @@ void lapic_timer_periodic(uint8_t vector, uint32_t period)
     lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_16);
     lapic_write(LAPIC_LVT_TIMER, LVT_TIMER_PERIODIC | vector);
     lapic_write(LAPIC_TIMER_INITIAL, period);
+}
+
+/* Send one interrupt command and wait until the local APIC has sent it. */
+static void send_ipi(uint8_t apic_id, uint32_t command)
+{
+    lapic_write(LAPIC_ICR_HIGH, (uint32_t)apic_id << ICR_DEST_SHIFT);
+    lapic_write(LAPIC_ICR_LOW, command);
+    while (lapic_read(LAPIC_ICR_LOW) & ICR_PENDING)
+        __asm__ volatile("pause");
+}
+
+void lapic_send_init(uint8_t apic_id)
+{
+    send_ipi(apic_id, ICR_INIT | ICR_ASSERT);
+}
+
+void lapic_send_startup(uint8_t apic_id, uint8_t page)
+{
+    send_ipi(apic_id, ICR_STARTUP | ICR_ASSERT | page);
+}
+
+void lapic_send_ipi(uint8_t apic_id, uint8_t vector)
+{
+    send_ipi(apic_id, ICR_ASSERT | vector);
+}
+
+void lapic_send_nmi(uint8_t apic_id)
+{
+    send_ipi(apic_id, ICR_NMI | ICR_ASSERT);
 }

@@ -2,8 +2,9 @@
  * acpi.h: what the firmware's ACPI tables say about interrupt controllers
  * and about turning the machine off.
  *
- * The MADT (signature "APIC", ACPI spec 6.5, section 5.2.12) says where the
- * IO APIC is, and how ISA interrupt lines map onto its pins. The FADT
+ * The MADT (signature "APIC", ACPI spec 6.5, section 5.2.12) lists the
+ * CPUs by their local APIC IDs, says where the IO APIC is, and how ISA
+ * interrupt lines map onto its pins. The FADT
  * ("FACP", 5.2.9) and the DSDT's \_S5_ object (7.4.2) say how to enter the
  * soft-off state S5 (16.1).
  */
@@ -23,7 +24,11 @@ struct isa_route {
     bool level_triggered;
 };
 
+#define MADT_MAX_CPUS 16
+
 struct madt_info {
+    uint8_t cpu_apic_ids[MADT_MAX_CPUS];    /* every enabled CPU, the boot CPU among them */
+    unsigned ncpus;                         /* 0 without a MADT: only the boot CPU is known */
     uint64_t ioapic_addr;
     uint32_t ioapic_gsi_base;
     struct isa_route isa[ISA_IRQS];     /* identity, edge, active high unless overridden */

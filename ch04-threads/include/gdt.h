@@ -8,7 +8,8 @@
 #define IST_DOUBLE_FAULT 1      /* IST1: double fault, so a stack overflow can be reported */
 #define IST_NMI 2               /* IST2: NMI, which can arrive at any instruction */
 
-/* Install the GDT with a TSS whose IST entries point at their own stacks. */
-void gdt_init(void);
+/* Install CPU cpu's GDT (cpus[] index), with a TSS whose IST entries point
+ * at that CPU's own stacks. */
+void gdt_init(unsigned cpu);
 
 #endif

@@ -36,6 +36,7 @@ struct thread {
     void *arg;
     int stack_slot;             /* -1 for the boot thread, which keeps the boot stack */
     uint64_t cpu_ticks;         /* timer ticks spent running */
+    unsigned cpu;               /* the CPU it runs on, or last ran on */
     uint64_t wake_tick;         /* when SLEEPING */
     bool joined;                /* someone called thread_join on it */
     bool detached;              /* nobody will: freed by sched_reap once it exits */
@@ -48,6 +49,14 @@ struct thread {
 /* Turn the code running now (kmain, on the boot stack) into thread "idle"
  * of this CPU. Needs cpu_init_boot and the heap. */
 void sched_init(void);
+
+/* The same on an AP (sched/smp.c), on the stack it was started with. */
+void sched_init_ap(void);
+
+/* The idle thread's loop, on every CPU: free what exited, run what is
+ * ready, else halt until an interrupt. An interrupt that makes a thread
+ * ready switches to it on its way out. */
+__attribute__((noreturn)) void sched_idle(void);
 
 /* A new thread that will run entry(arg), ready at once; NULL (and nothing
  * allocated) if there is no memory or no free stack. Must be joined, or

@@ -15,6 +15,9 @@ uint64_t timer_ticks(void);
 /* Milliseconds since timer_init, at tick resolution. */
 uint64_t timer_uptime_ms(void);
 
+/* Calibrate and start the timer of an AP (sched/smp.c); its rate in Hz. */
+uint64_t timer_init_ap(void);
+
 /* The local APIC timer's rate the calibration measured, in ticks per second (after the divider). */
 uint64_t timer_lapic_rate(void);
 

@@ -17,6 +17,7 @@
 #define VEC_TIMER 32            /* local APIC timer */
 #define VEC_KEYBOARD 33         /* ISA IRQ 1 */
 #define VEC_COM1 36             /* ISA IRQ 4 */
+#define VEC_RESCHED 0xF0        /* IPI: a thread is ready, look at the run queue */
 #define VEC_BENCH 0x80          /* a software interrupt for `make bench` */
 #define VEC_SPURIOUS 0xFF       /* local APIC spurious interrupts: no EOI */
 #define NVECTORS 256
@@ -35,6 +36,9 @@ typedef void (*trap_handler)(struct trap_frame *tf);
 
 /* Load the GDT with its TSS (IST stacks) and the IDT. Interrupts stay off. */
 void trap_init(void);
+
+/* The same on a CPU starting up: its own GDT and TSS, the shared IDT. */
+void trap_init_ap(void);
 
 /* Call h for vector; replaces any handler there. */
 void trap_set_handler(uint8_t vector, trap_handler h);

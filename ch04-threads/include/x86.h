@@ -22,6 +22,7 @@
 /* The other model-specific registers the kernel uses (SDM vol 4, chapter 2). */
 #define MSR_APIC_BASE 0x1B        /* the local APIC's base address and enable bit (SDM vol 3A, 11.4.4) */
 #define MSR_GS_BASE 0xC0000101    /* GS's base in 64-bit mode (SDM vol 3A, 3.4.4.1) */
+#define MSR_TSC 0x10              /* the time-stamp counter, writable (SDM vol 3B, 17.17) */
 
 /* EFLAGS.ID: software can toggle it only if CPUID exists (SDM vol 2A, CPUID). */
 #define EFLAGS_ID (1 << 21)

@@ -16,6 +16,7 @@
 #include "console.h"
 #include "line_edit.h"
 #include "serial.h"
+#include "smp.h"
 #include "spinlock.h"
 #include "string.h"
 #include "vga.h"
@@ -47,7 +48,9 @@ static struct spinlock output_lock = SPINLOCK_INIT("console output");
 
 bool console_lock(void)
 {
-    if (spin_held(&output_lock))
+    /* Once a panic stops the CPUs, one of them may have been stopped
+     * holding this lock: the panic's report goes out without it. */
+    if (spin_held(&output_lock) || smp_stopping())
         return false;
     spin_lock(&output_lock);
     return true;

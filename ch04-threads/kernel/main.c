@@ -28,6 +28,8 @@
 #include "selftest.h"
 #include "serial.h"
 #include "shell.h"
+#include "smp.h"
+#include "string.h"
 #include "thread.h"
 #include "timer.h"
 #include "trap.h"
@@ -82,22 +84,21 @@ static void run_selftests(void)
 }
 
 /* The IDT, the interrupt controllers and the devices that interrupt. */
-static void interrupts_init(const struct boot_info *bi)
+static void interrupts_init(const struct boot_info *bi, struct madt_info *madt)
 {
     trap_init();
     if (!lapic_present())
         panic("this CPU has no local APIC (CPUID.01H:EDX bit 9 is clear), and cubos takes "
               "its timer and interrupts from one; in QEMU, leave '-apic' out of -cpu");
-    struct madt_info madt;
     const char *why;
-    if (!acpi_read_madt(bi, &madt, &why))
+    if (!acpi_read_madt(bi, madt, &why))
         kprintf("acpi: %s; assuming the PC defaults\n", why);
     pic_disable();
     lapic_init();
-    if (!ioapic_init(&madt))
+    if (!ioapic_init(madt))
         panic("no IO APIC answers at 0x%llx, and cubos takes the keyboard and serial "
               "interrupts through one; in QEMU, use -machine pc or q35, not isapc",
-              (unsigned long long)madt.ioapic_addr);
+              (unsigned long long)madt->ioapic_addr);
     if (!ioapic_routes_isa(ISA_IRQ_KEYBOARD) || !ioapic_routes_isa(ISA_IRQ_COM1))
         panic("the IO APIC routes no pin to the keyboard (ISA IRQ 1) or COM1 (ISA IRQ 4), "
               "so neither could be read");
@@ -105,6 +106,25 @@ static void interrupts_init(const struct boot_info *bi)
     ps2kbd_init();
     serial_enable_input();
     irq_enable();
+}
+
+/* The kernel option cpus=N: start at most N CPUs (1 to MAX_CPUS). */
+static unsigned max_cpus_option(const char *cmdline)
+{
+    static const char key[] = "cpus=";
+    for (const char *p = cmdline; *p; p++) {
+        if ((p != cmdline && p[-1] != ' ') || memcmp(p, key, sizeof(key) - 1) != 0)
+            continue;
+        unsigned n = 0;
+        const char *q = p + sizeof(key) - 1;
+        for (; *q >= '0' && *q <= '9' && n <= MAX_CPUS; q++)
+            n = n * 10 + (unsigned)(*q - '0');
+        if ((*q == ' ' || *q == '\0') && q != p + sizeof(key) - 1 && n >= 1 && n <= MAX_CPUS)
+            return n;
+        kprintf("cpus=: expected a number from 1 to %d; starting every CPU\n", MAX_CPUS);
+        return MAX_CPUS;
+    }
+    return MAX_CPUS;
 }
 
 static bool run_selftests_requested, run_bench_requested;
@@ -153,8 +173,10 @@ void kmain(uint32_t boot_info_addr)
         vga_init(fb->addr, fb->width, fb->height, fb->pitch))
         kprintf("console: on the VGA text screen too\n");
     sched_init();
-    interrupts_init(&bi);
+    struct madt_info madt;
+    interrupts_init(&bi, &madt);
     acpi_power_init(&bi);
+    smp_start(&bi, &madt, max_cpus_option(bi.cmdline));
     run_selftests_requested = cmdline_has(bi.cmdline, "selftest");
     run_bench_requested = cmdline_has(bi.cmdline, "bench");
     struct thread *shell = thread_create("shell", main_thread, NULL);
@@ -162,12 +184,5 @@ void kmain(uint32_t boot_info_addr)
         panic("no memory for the shell thread");
     thread_detach(shell);
 
-    /* The idle thread: free what exited, let anything ready run, else sleep
-     * until an interrupt. An interrupt that makes a thread ready switches to
-     * it on its way out. */
-    for (;;) {
-        sched_reap();
-        thread_yield();
-        irq_enable_and_halt();
-    }
+    sched_idle();
 }

@@ -10,19 +10,24 @@
 #include <stdarg.h>
 
 #include "acpi.h"
+#include "cpu.h"
 #include "kprintf.h"
 #include "panic.h"
 #include "qemu_exit.h"
+#include "smp.h"
 #include "x86.h"
 
 void panic_at(const char *file, int line, const char *fmt, ...)
 {
     va_list args;
+    smp_stop_others();
     kprintf("\nPANIC at %s:%d: ", file, line);
     va_start(args, fmt);
     kvprintf(fmt, args);
     va_end(args);
     kprintf("\n");
+    if (cpu_count > 1)
+        kprintf("panic: on CPU %u; the other CPUs are stopped\n", this_cpu()->id);
     qemu_exit(QEMU_EXIT_FAIL);
     cpu_halt_forever();
 }

@@ -11,12 +11,14 @@
 #include <stdint.h>
 
 #include "console.h"
+#include "cpu.h"
 #include "frame.h"
 #include "heap.h"
 #include "kprintf.h"
 #include "panic.h"
 #include "recover.h"
 #include "shell.h"
+#include "smp.h"
 #include "string.h"
 #include "thread.h"
 #include "timer.h"
@@ -98,13 +100,20 @@ static void cmd_ps(int argc, char **argv)
     sched_print_threads();
 }
 
+static void cmd_cpus(int argc, char **argv)
+{
+    if (!no_arguments(argc, argv))
+        return;
+    smp_print_cpus();
+}
+
 /* Each spawned thread prints a few numbered steps, sleeping in between,
  * so the threads' lines interleave on the console. */
 static void spawn_worker(void *arg)
 {
     int n = (int)(uintptr_t)arg;
     for (int step = 1; step <= SPAWN_STEPS; step++) {
-        kprintf("worker %d: step %d of %d\n", n, step, SPAWN_STEPS);
+        kprintf("worker %d: step %d of %d on CPU %u\n", n, step, SPAWN_STEPS, this_cpu()->id);
         thread_sleep_ms(20 + 10 * (uint64_t)n);
     }
 }
@@ -148,6 +157,7 @@ static const struct shell_command commands[] = {
     { "uptime", "uptime", "time since the timer started", cmd_uptime },
     { "mem", "mem", "free frames and heap use", cmd_mem },
     { "ps", "ps", "list the threads", cmd_ps },
+    { "cpus", "cpus", "list the CPUs", cmd_cpus },
     { "spawn", "spawn [n]", "start n threads that print as they run (default 3)", cmd_spawn },
     { "reboot", "reboot", "restart the machine", cmd_reboot },
     { "halt", "halt", "stop the kernel", cmd_halt },

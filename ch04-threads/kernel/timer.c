@@ -12,6 +12,7 @@
  */
 #include <stdint.h>
 
+#include "cpu.h"
 #include "kprintf.h"
 #include "lapic.h"
 #include "panic.h"
@@ -34,10 +35,14 @@ static volatile uint64_t ticks;
 static uint64_t lapic_rate;
 static uint64_t tsc_rate;
 
+/* Every CPU's timer interrupts it; the boot CPU's ticks are the clock. */
 static void on_tick(struct trap_frame *tf)
 {
     (void)tf;
-    ticks++;
+    struct cpu *c = this_cpu();
+    c->ticks++;
+    if (c->id == 0)
+        ticks++;
     sched_tick(ticks);
 }
 
@@ -54,19 +59,34 @@ static void pit_wait_ms(unsigned ms)
         ;
 }
 
-void timer_init(void)
+/* Measure this CPU's local APIC timer against the PIT (and the TSC with
+ * it), then make it tick TIMER_HZ times a second. Returns its rate. */
+static uint64_t calibrate_and_start(void)
 {
     uint64_t tsc_start = rdtsc();
     lapic_timer_count_start();
     pit_wait_ms(CALIBRATION_MS);
     uint32_t counted = lapic_timer_count_elapsed();
-    tsc_rate = (rdtsc() - tsc_start) * 1000 / CALIBRATION_MS;
-    lapic_rate = (uint64_t)counted * 1000 / CALIBRATION_MS;
-    if (lapic_rate < TIMER_HZ)
-        panic("timer: the local APIC timer did not count during calibration");
+    if (this_cpu()->id == 0)
+        tsc_rate = (rdtsc() - tsc_start) * 1000 / CALIBRATION_MS;
+    uint64_t rate = (uint64_t)counted * 1000 / CALIBRATION_MS;
+    if (rate < TIMER_HZ)
+        panic("timer: the local APIC timer of CPU %u did not count during calibration",
+              this_cpu()->id);
+    lapic_timer_periodic(VEC_TIMER, (uint32_t)(rate / TIMER_HZ));
+    return rate;
+}
 
+uint64_t timer_init_ap(void)
+{
+    return calibrate_and_start();
+}
+
+void timer_init(void)
+{
     trap_set_handler(VEC_TIMER, on_tick);
-    lapic_timer_periodic(VEC_TIMER, (uint32_t)(lapic_rate / TIMER_HZ));
+    lapic_rate = calibrate_and_start();
+    this_cpu()->timer_khz = (unsigned)(lapic_rate / 1000);
     kprintf("timer: local APIC timer at %llu kHz (measured against the PIT), %d Hz tick\n",
             (unsigned long long)(lapic_rate / 1000), TIMER_HZ);
 }

@@ -26,6 +26,7 @@
 #include "frame.h"
 #include "memlayout.h"
 #include "paging.h"
+#include "smp.h"
 #include "panic.h"
 #include "spinlock.h"
 #include "string.h"
@@ -38,6 +39,8 @@
 #define TABLE_FLAGS (PTE_PRESENT | PTE_WRITABLE)
 
 typedef uint64_t pte_t;
+
+#define UNMAP_BATCH 64           /* pages unmapped per shootdown */
 
 static struct spinlock pt_lock = SPINLOCK_INIT("page tables");
 
@@ -121,6 +124,14 @@ static void flush_if_current(paddr_t root, uintptr_t va)
         invlpg((const void *)va);
 }
 
+/* The other CPUs run on the kernel's page tables too: after a mapping of
+ * root changes, they must drop what they cached of it (a shootdown). */
+static void flush_others(paddr_t root, uintptr_t va, size_t npages)
+{
+    if ((read_cr3() & PTE_ADDR_MASK) == root)
+        smp_flush_pages(va, npages);
+}
+
 paddr_t pt_create(void)
 {
     paddr_t root = frame_alloc();
@@ -154,7 +165,8 @@ int pt_map_huge(paddr_t root, uintptr_t va, paddr_t pa, uint64_t flags)
     return map_at(root, va, pa, flags, LEVEL_PD, HUGE_PAGE_SIZE);
 }
 
-int pt_unmap(paddr_t root, uintptr_t va, paddr_t *pa)
+/* pt_unmap on this CPU only: the caller tells the others (flush_others). */
+static int unmap_here(paddr_t root, uintptr_t va, paddr_t *pa)
 {
     uint64_t size;
     spin_lock(&pt_lock);
@@ -167,6 +179,14 @@ int pt_unmap(paddr_t root, uintptr_t va, paddr_t *pa)
     }
     spin_unlock(&pt_lock);
     return e != NULL ? 0 : -ENOENT;
+}
+
+int pt_unmap(paddr_t root, uintptr_t va, paddr_t *pa)
+{
+    int err = unmap_here(root, va, pa);
+    if (err == 0)
+        flush_others(root, va, 1);
+    return err;
 }
 
 int pt_map_fresh(paddr_t root, uintptr_t va, size_t npages, uint64_t flags)
@@ -186,13 +206,22 @@ int pt_map_fresh(paddr_t root, uintptr_t va, size_t npages, uint64_t flags)
     return 0;
 }
 
+/* Unmapped a batch at a time, with one shootdown per batch rather than
+ * per page; a frame is freed only once no CPU can reach it any more. */
 int pt_unmap_free(paddr_t root, uintptr_t va, size_t npages)
 {
-    for (size_t i = 0; i < npages; i++) {
-        paddr_t pa;
-        if (pt_unmap(root, va + i * PAGE_SIZE, &pa) != 0)
+    paddr_t pas[UNMAP_BATCH];
+    for (size_t done = 0; done < npages;) {
+        size_t n = npages - done < UNMAP_BATCH ? npages - done : UNMAP_BATCH;
+        size_t unmapped = 0;
+        while (unmapped < n && unmap_here(root, va + (done + unmapped) * PAGE_SIZE, &pas[unmapped]) == 0)
+            unmapped++;
+        flush_others(root, va + done * PAGE_SIZE, unmapped);
+        for (size_t i = 0; i < unmapped; i++)
+            frame_free(pas[i]);
+        if (unmapped < n)
             return -ENOENT;
-        frame_free(pa);
+        done += n;
     }
     return 0;
 }
@@ -222,6 +251,8 @@ int pt_protect(paddr_t root, uintptr_t va, uint64_t flags)
         flush_if_current(root, va);
     }
     spin_unlock(&pt_lock);
+    if (e != NULL)
+        flush_others(root, va, 1);
     return e != NULL ? 0 : -ENOENT;
 }
 

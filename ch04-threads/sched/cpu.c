@@ -1,12 +1,22 @@
-/* cpu.c: the boot CPU's per-CPU data (see cpu.h). */
+/* cpu.c: the per-CPU data (see cpu.h). */
 #include "cpu.h"
 #include "x86.h"
 
-static struct cpu boot_cpu;
+struct cpu cpus[MAX_CPUS];
+unsigned cpu_count;
 
 void cpu_init_boot(void)
 {
-    boot_cpu.self = &boot_cpu;
-    boot_cpu.id = 0;
-    wrmsr(MSR_GS_BASE, (uint64_t)&boot_cpu);
+    struct cpu *c = &cpus[0];
+    c->self = c;
+    c->id = 0;
+    c->state = CPU_ONLINE;
+    cpu_count = 1;
+    wrmsr(MSR_GS_BASE, (uint64_t)c);
+}
+
+void cpu_init_ap(struct cpu *c)
+{
+    c->self = c;
+    wrmsr(MSR_GS_BASE, (uint64_t)c);
 }

@@ -11,10 +11,15 @@
 
 #include "frame.h"
 #include "heap.h"
+#include "cpu.h"
+#include "kernel_map.h"
+#include "kpage.h"
 #include "kprintf.h"
-#include "string.h"
+#include "memlayout.h"
+#include "paging.h"
 #include "selftest.h"
 #include "spinlock.h"
+#include "string.h"
 #include "thread.h"
 #include "timer.h"
 #include "wait.h"
@@ -26,6 +31,9 @@
 #define ITEMS 1000
 #define SLEEP_TRIES 3
 #define DETACHED 200
+#define SHOOTDOWN_TRIES 20
+#define OLD_VALUE 0x01d01d01d01d01d0ull
+#define NEW_VALUE 0x0e00e00e00e00e00ull
 #define HAMMER_THREADS 4
 #define HAMMER_SLOTS 32
 #define HAMMER_MS 500
@@ -238,27 +246,126 @@ static bool test_create_exit_cycles(void)
 
 /* Detached threads nobody joins: once they exit, the idle thread frees
  * them (sched_reap), which it gets to do while this thread sleeps. */
+static struct semaphore detached_go = SEMAPHORE_INIT("selftest detached", 0);
+
+static void wait_for_go(void *arg)
+{
+    (void)arg;
+    sem_down(&detached_go);
+}
+
+/* DETACHED detached threads, all alive at once (so every run needs the
+ * same stack slots, and page tables, as the last), then let go. */
 static bool start_detached(void)
 {
     for (int i = 0; i < DETACHED; i++) {
-        struct thread *t = thread_create("detached", nothing, NULL);
+        struct thread *t = thread_create("detached", wait_for_go, NULL);
         CHECK("threads", t != NULL);
         thread_detach(t);
     }
-    thread_sleep_ms(50);
+    for (int i = 0; i < DETACHED; i++)
+        sem_up(&detached_go);
     return true;
+}
+
+/* Wait (at most 5 s) until the heap holds objects objects again: the
+ * idle threads, on every CPU, free a detached thread's struct when they
+ * reap it, which they do when they have nothing else to do. */
+static bool reaped(size_t objects)
+{
+    for (int i = 0; i < 500 && heap_stats().objects_in_use != objects; i++)
+        thread_sleep_ms(10);
+    return heap_stats().objects_in_use == objects;
+}
+
+/* Frames not free and not in the heap's own cache of pages: a leak shows
+ * here, whatever empty pages the heap chose to keep. */
+static size_t frames_held(void)
+{
+    return frame_free_count() + heap_stats().pages;
 }
 
 static bool test_detached_threads(void)
 {
+    size_t objects = heap_stats().objects_in_use;
     CHECK("threads", start_detached());        /* warm up: page tables for that many stacks at once */
-    size_t frames = frame_free_count();
-    struct heap_stats heap = heap_stats();
+    CHECK("threads", reaped(objects));
+    size_t frames = frames_held();
     CHECK("threads", start_detached());
-    CHECK("threads", frame_free_count() == frames);
-    CHECK("threads", heap_stats().objects_in_use == heap.objects_in_use);
+    CHECK("threads", reaped(objects));
+    CHECK("threads", frames_held() == frames);
     kprintf("selftest threads: %d detached threads exited and were freed; "
             "free frames and heap use unchanged\n", DETACHED);
+    return true;
+}
+
+/* TLB shootdown: a reader on another CPU reads a page (its TLB now holds
+ * the translation), this CPU maps the address to another frame, and the
+ * reader reads again. It must see the new frame: without the shootdown its
+ * TLB would still point at the old one. */
+static volatile uint64_t *shoot_page;
+static volatile int shoot_step;
+static volatile unsigned reader_cpu[2];
+static volatile uint64_t reader_saw;
+
+static void read_twice(void *arg)
+{
+    (void)arg;
+    (void)*shoot_page;
+    reader_cpu[0] = this_cpu()->id;
+    __atomic_store_n(&shoot_step, 1, __ATOMIC_RELEASE);
+    while (__atomic_load_n(&shoot_step, __ATOMIC_ACQUIRE) != 2)
+        __asm__ volatile("pause");
+    reader_saw = *shoot_page;
+    reader_cpu[1] = this_cpu()->id;
+}
+
+/* One try: true with *valid set if the reader stayed on one CPU, other
+ * than this one, for both reads (preemption may move threads). */
+static bool try_shootdown(bool *valid)
+{
+    uint64_t *page = kpage_alloc(2);
+    paddr_t other = frame_alloc();
+    CHECK("threads", page != NULL && other != 0);
+    *page = OLD_VALUE;
+    *(uint64_t *)phys_to_virt(other) = NEW_VALUE;
+    shoot_page = page;
+    shoot_step = 0;
+    struct thread *t = thread_create("reader", read_twice, NULL);
+    CHECK("threads", t != NULL);
+    while (__atomic_load_n(&shoot_step, __ATOMIC_ACQUIRE) != 1)
+        __asm__ volatile("pause");
+    unsigned me = this_cpu()->id;
+    paddr_t old;
+    CHECK("threads", pt_unmap(kernel_root, (uintptr_t)page, &old) == 0);
+    CHECK("threads", pt_map(kernel_root, (uintptr_t)page, other, PTE_WRITABLE | PTE_NX) == 0);
+    __atomic_store_n(&shoot_step, 2, __ATOMIC_RELEASE);
+    thread_join(t);
+    *valid = reader_cpu[0] == reader_cpu[1] && reader_cpu[0] != me;
+    bool fresh = reader_saw == NEW_VALUE;
+    CHECK("threads", pt_unmap(kernel_root, (uintptr_t)page, NULL) == 0);
+    CHECK("threads", pt_map(kernel_root, (uintptr_t)page, old, PTE_WRITABLE | PTE_NX) == 0);
+    frame_free(other);
+    kpage_free(page, 2);
+    return !*valid || fresh;
+}
+
+static bool test_tlb_shootdown(void)
+{
+    if (cpu_count < 2) {
+        kprintf("selftest threads: TLB shootdown not tested (one CPU)\n");
+        return true;
+    }
+    for (int i = 0; i < SHOOTDOWN_TRIES; i++) {
+        bool valid;
+        CHECK("threads", try_shootdown(&valid));
+        if (valid) {
+            kprintf("selftest threads: a page remapped on CPU %u is seen anew on CPU %u "
+                    "(TLB shootdown)\n", this_cpu()->id, reader_cpu[0]);
+            return true;
+        }
+    }
+    kprintf("selftest threads: TLB shootdown not tested (the reader never stayed on another CPU)\n");
     return true;
 }
 
@@ -305,7 +412,7 @@ bool selftest_threads(void)
 {
     bool ok = test_lock_nesting() && test_mutex_counter() && test_preemption() && test_sleep_accuracy() &&
               test_heap_under_preemption() && test_create_exit_cycles() &&
-              test_detached_threads() && test_semaphores();
+              test_detached_threads() && test_tlb_shootdown() && test_semaphores();
     if (ok)
         kprintf("selftest threads: PASS\n");
     return ok;

@@ -19,11 +19,13 @@
 #include "kprintf.h"
 #include "panic.h"
 #include "spinlock.h"
+#include "smp.h"
 #include "string.h"
 #include "thread.h"
 #include "thread_stack.h"
 #include "timer.h"
 #include "trap.h"
+#include "x86.h"
 
 #define PS_MAX_SHOWN 64
 
@@ -66,13 +68,25 @@ static void copy_name(char *dst, const char *src)
     dst[i] = '\0';
 }
 
-/* Make t runnable; a CPU sitting in its idle thread should take it soon. */
+/* Make t runnable; a CPU sitting in its idle thread should take it soon:
+ * this one on its way out of the current interrupt, another through a
+ * wake-up IPI (it may be halted until its next tick otherwise). */
 static void make_ready(struct thread *t)
 {
     t->state = THREAD_READY;
     queue_push(&run_queue, t);
-    if (this_cpu()->current == this_cpu()->idle)
-        this_cpu()->need_resched = true;
+    struct cpu *me = this_cpu();
+    if (me->current == me->idle) {
+        me->need_resched = true;
+        return;
+    }
+    for (unsigned i = 0; i < MAX_CPUS; i++) {
+        struct cpu *c = &cpus[i];
+        if (c != me && c->state == CPU_ONLINE && c->current == c->idle) {
+            smp_wake(c);
+            return;
+        }
+    }
 }
 
 void sched_check_may_sleep(const char *what, const void *caller, unsigned locks_allowed)
@@ -116,6 +130,8 @@ static void schedule(void)
     if (prev->state == THREAD_RUNNING)
         prev->state = THREAD_READY;     /* the idle thread, which waits outside the queue */
     cpu->current = next;
+    cpu->switches++;
+    next->cpu = cpu->id;
     /* Whether interrupts were on before sched_lock was taken belongs to
      * this thread, not to the CPU: keep it across the switch (the next
      * thread releases sched_lock with its own). */
@@ -124,20 +140,45 @@ static void schedule(void)
     this_cpu()->irq_were_on = were_on;
 }
 
-void sched_init(void)
+/* Turn the code running now, on stack slot stack_slot (-1: the boot
+ * stack), into this CPU's idle thread. */
+static void become_idle(int stack_slot)
 {
     struct thread *t = kmalloc(sizeof(*t));
     if (t == NULL)
-        panic("sched: no memory for the boot thread");
+        panic("sched: no memory for the idle thread of CPU %u", this_cpu()->id);
     memset(t, 0, sizeof(*t));
     copy_name(t->name, "idle");
     t->state = THREAD_RUNNING;
-    t->stack_slot = -1;
+    t->stack_slot = stack_slot;
+    t->cpu = this_cpu()->id;
+    spin_lock(&sched_lock);
     t->id = next_id++;
+    t->all_next = all_threads;
     all_threads = t;
     this_cpu()->current = t;
     this_cpu()->idle = t;
     this_cpu()->slice_left = SCHED_SLICE_TICKS;
+    spin_unlock(&sched_lock);
+}
+
+void sched_init(void)
+{
+    become_idle(-1);
+}
+
+void sched_init_ap(void)
+{
+    become_idle(this_cpu()->idle_stack_slot);
+}
+
+void sched_idle(void)
+{
+    for (;;) {
+        sched_reap();
+        thread_yield();
+        irq_enable_and_halt();
+    }
 }
 
 /* The first C code of every new thread (from thread_start in switch.S). */
@@ -319,6 +360,8 @@ void sched_tick(uint64_t now)
         return;                 /* before sched_init */
     spin_lock(&sched_lock);
     cpu->current->cpu_ticks++;
+    if (cpu->current == cpu->idle)
+        cpu->idle_ticks++;
     for (struct thread **p = &sleepers; *p;) {
         struct thread *t = *p;
         if (t->wake_tick <= now) {
@@ -403,6 +446,7 @@ void sched_print_threads(void)
         int id;
         char name[THREAD_NAME_SIZE];
         enum thread_state state;
+        unsigned cpu;
         uint64_t ticks;
     } *rows = kmalloc(PS_MAX_SHOWN * sizeof(*rows));
     if (rows == NULL) {
@@ -416,16 +460,18 @@ void sched_print_threads(void)
             rows[n].id = t->id;
             memcpy(rows[n].name, t->name, THREAD_NAME_SIZE);
             rows[n].state = t->state;
+            rows[n].cpu = t->cpu;
             rows[n].ticks = t->cpu_ticks;
             n++;
         }
     }
     spin_unlock(&sched_lock);
 
-    kprintf("  ID  NAME             STATE     CPU (ms)\n");
+    /* CPU: where it runs, or where it last ran; TIME: CPU time it used. */
+    kprintf("  ID  NAME             STATE     CPU  TIME (ms)\n");
     for (int i = n - 1; i >= 0; i--)
-        kprintf("%4d  %-16s %-9s %8llu\n", rows[i].id, rows[i].name, state_name(rows[i].state),
-                (unsigned long long)(rows[i].ticks * 1000 / TIMER_HZ));
+        kprintf("%4d  %-16s %-9s %3u  %9llu\n", rows[i].id, rows[i].name, state_name(rows[i].state),
+                rows[i].cpu, (unsigned long long)(rows[i].ticks * 1000 / TIMER_HZ));
     if (total > n)
         kprintf("  ... and %d more threads\n", total - n);
     kfree(rows);

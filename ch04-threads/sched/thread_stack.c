@@ -5,7 +5,15 @@
  * whose guard page it hit (thread_stack_guard_slot), and freed slots are
  * reused last-in first-out. Mapping and unmapping are mm/paging.c's
  * (pt_map_fresh, pt_unmap_free), the same as for kpage's runs.
+ *
+ * The last STACK_CACHE slots freed keep their pages mapped, for the next
+ * threads. Unmapping costs more than the pages: every other CPU must drop
+ * the old translations first (a TLB shootdown, sched/smp.c), a round trip
+ * between CPUs on every thread's exit. Cached, a stack is only zeroed
+ * again. The price: a stale pointer into a freed stack that is cached
+ * writes into it instead of faulting.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kernel_map.h"
@@ -13,14 +21,18 @@
 #include "paging.h"
 #include "panic.h"
 #include "spinlock.h"
+#include "string.h"
 #include "thread_stack.h"
 
 #define SLOT_SIZE ((THREAD_STACK_PAGES + 1) * PAGE_SIZE)   /* guard + stack */
+#define STACK_CACHE 16                                      /* freed slots kept mapped */
 
 static struct spinlock lock = SPINLOCK_INIT("thread stacks");
 static uint16_t free_slots[THREAD_STACK_SLOTS];     /* a stack of reusable slot numbers */
 static int nfree;
 static int never_used = 0;                          /* slots >= this were never mapped */
+static uint16_t cached_slots[STACK_CACHE];          /* freed, still mapped */
+static int ncached;
 
 static uint64_t stack_bottom(int slot)
 {
@@ -46,9 +58,24 @@ static void give_slot(int slot)
     spin_unlock(&lock);
 }
 
+/* A freed slot whose pages are still mapped, or -1. */
+static int take_cached(void)
+{
+    spin_lock(&lock);
+    int slot = ncached > 0 ? cached_slots[--ncached] : -1;
+    spin_unlock(&lock);
+    return slot;
+}
+
 int thread_stack_alloc(uint64_t *top)
 {
-    int slot = take_slot();
+    int slot = take_cached();
+    if (slot >= 0) {
+        memset((void *)stack_bottom(slot), 0, THREAD_STACK_PAGES * PAGE_SIZE);
+        *top = stack_bottom(slot) + THREAD_STACK_PAGES * PAGE_SIZE;
+        return slot;
+    }
+    slot = take_slot();
     if (slot < 0)
         return -1;
     if (pt_map_fresh(kernel_root, stack_bottom(slot), THREAD_STACK_PAGES, PTE_WRITABLE | PTE_NX) != 0) {
@@ -61,6 +88,13 @@ int thread_stack_alloc(uint64_t *top)
 
 void thread_stack_free(int slot)
 {
+    spin_lock(&lock);
+    bool cached = ncached < STACK_CACHE;
+    if (cached)
+        cached_slots[ncached++] = (uint16_t)slot;
+    spin_unlock(&lock);
+    if (cached)
+        return;
     if (pt_unmap_free(kernel_root, stack_bottom(slot), THREAD_STACK_PAGES) != 0)
         panic("thread stack %d is not mapped", slot);
     give_slot(slot);

@@ -1,5 +1,6 @@
 /*
- * gdt.c: the kernel's final GDT, with a TSS for the interrupt stacks.
+ * gdt.c: the kernel's final GDT, with a TSS for the interrupt stacks, one
+ * of each per CPU.
  *
  * In long mode segmentation is almost gone, but two things still live in
  * the GDT: the code segment's L bit, and the task state segment (TSS), whose
@@ -14,6 +15,7 @@
  */
 #include <stdint.h>
 
+#include "cpu.h"
 #include "gdt.h"
 #include "string.h"
 #include "x86.h"
@@ -42,9 +44,11 @@ struct gdt_pointer {
     uint64_t base;
 } __attribute__((packed));
 
-static uint64_t gdt[5];
-static struct tss tss;
-static uint8_t ist_stacks[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));
+/* One GDT and TSS per CPU: a TSS holds that CPU's interrupt stacks, and
+ * LTR marks its descriptor busy, so no two CPUs can share one. */
+static uint64_t gdts[MAX_CPUS][5];
+static struct tss tsses[MAX_CPUS];
+static uint8_t ist_stacks[MAX_CPUS][IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));
 
 /* A TSS descriptor is 16 bytes: base and limit scattered over two slots. */
 static void set_tss_descriptor(uint64_t *slot, uint64_t base, uint32_t limit)
@@ -54,18 +58,20 @@ static void set_tss_descriptor(uint64_t *slot, uint64_t base, uint32_t limit)
     slot[1] = base >> 32;
 }
 
-void gdt_init(void)
+void gdt_init(unsigned cpu)
 {
+    uint64_t *gdt = gdts[cpu];
+    struct tss *tss = &tsses[cpu];
     gdt[0] = 0;
     gdt[GDT_KERNEL_CODE / 8] = DESC_CODE64;
     gdt[GDT_KERNEL_DATA / 8] = DESC_DATA;
-    memset(&tss, 0, sizeof(tss));
+    memset(tss, 0, sizeof(*tss));
     for (int i = 0; i < IST_COUNT; i++)
-        tss.ist[i] = (uint64_t)(ist_stacks[i] + IST_STACK_SIZE);
-    tss.iomap_base = sizeof(tss);           /* no I/O permission bitmap */
-    set_tss_descriptor(&gdt[GDT_TSS / 8], (uint64_t)&tss, sizeof(tss) - 1);
+        tss->ist[i] = (uint64_t)(ist_stacks[cpu][i] + IST_STACK_SIZE);
+    tss->iomap_base = sizeof(*tss);         /* no I/O permission bitmap */
+    set_tss_descriptor(&gdt[GDT_TSS / 8], (uint64_t)tss, sizeof(*tss) - 1);
 
-    struct gdt_pointer p = { sizeof(gdt) - 1, (uint64_t)gdt };
+    struct gdt_pointer p = { sizeof(gdts[cpu]) - 1, (uint64_t)gdt };
     /* Reload CS with a far return (there is no far jump to an immediate in
      * 64-bit mode), then the data segments, then the task register. */
     __asm__ volatile("lgdt %0\n\t"

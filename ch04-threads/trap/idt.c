@@ -56,16 +56,27 @@ static void set_gate(int vector, uint64_t entry, uint8_t ist)
     };
 }
 
+static void load_idt(void)
+{
+    struct idt_pointer p = { sizeof(idt) - 1, (uint64_t)idt };
+    __asm__ volatile("lidt %0" : : "m"(p));
+}
+
 void trap_init(void)
 {
-    gdt_init();
+    gdt_init(this_cpu()->id);
     for (int v = 0; v < NVECTORS; v++)
         set_gate(v, (uint64_t)(trap_stubs + STUB_SIZE * v), 0);
     set_gate(EXC_DOUBLE_FAULT, (uint64_t)(trap_stubs + STUB_SIZE * EXC_DOUBLE_FAULT), IST_DOUBLE_FAULT);
     set_gate(EXC_NMI, (uint64_t)(trap_stubs + STUB_SIZE * EXC_NMI), IST_NMI);
     handlers[EXC_NMI] = nmi_handle;
-    struct idt_pointer p = { sizeof(idt) - 1, (uint64_t)idt };
-    __asm__ volatile("lidt %0" : : "m"(p));
+    load_idt();
+}
+
+void trap_init_ap(void)
+{
+    gdt_init(this_cpu()->id);
+    load_idt();
 }
 
 void trap_set_handler(uint8_t vector, trap_handler h)

@@ -13,6 +13,7 @@
 
 #include "exception.h"
 #include "kprintf.h"
+#include "smp.h"
 #include "trap.h"
 #include "x86.h"
 
@@ -24,6 +25,8 @@
 
 void nmi_handle(struct trap_frame *tf)
 {
+    if (smp_handle_nmi())
+        return;                 /* another CPU's request, not a hardware NMI */
     uint8_t reason = inb(SYSTEM_CONTROL_B);
     kprintf("\nNMI at rip 0x%llx: %s; the kernel goes on\n", (unsigned long long)tf->rip,
             reason & NMI_SERR ? "a memory or system error (SERR)" :

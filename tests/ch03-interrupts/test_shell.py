@@ -48,7 +48,7 @@ def test_uefi_boot_to_the_shell_and_halt(chapter):
 
 
 def test_memory_self_tests_still_pass(chapter):
-    m = shell(chapter, "selftest", options="exit=qemu selftest")
+    m = shell(chapter, "selftest", options="exit=qemu selftest", timeout=120)
     halt(m, must=[r"^selftest: all passed$"])
 
 
@@ -296,7 +296,7 @@ def test_missing_interrupt_controller_stops_with_a_clear_message(chapter, machin
     shell could never hear a key: the kernel says what is missing and what
     to try, and the run fails (not a prompt that never answers)."""
     if machine == "isapc":
-        options = dict(cpu="qemu64", options="", extra=[
+        options = dict(cpu="qemu64", options="", smp=1, extra=[
             "-machine", "isapc", "-smbios", f"file={smbios_options_file(tmp_path, 'exit=qemu')}"])
     else:
         options = dict(cpu="qemu64,-apic")

@@ -18,7 +18,7 @@ def test_typing_ahead_during_spawn_loses_nothing(chapter):
     m.expect(rf"\nt{count}\n", timeout=30, since=since)
     text = m.transcript[since:]
     finished = text.index("spawn: 3 threads finished")
-    assert text.rfind("worker 3: step 5 of 5") < finished, text
+    assert text.rfind("worker 3: step 5 of 5 on CPU") < finished, text
     ran = [int(n) for n in re.findall(r"^t(\d+)$", text, re.MULTILINE)]
     assert ran == list(range(1, count + 1)), f"{len(ran)} of {count} ran, in this order: {ran}"
     assert text.index("\nt1\n") > finished, "a typed-ahead line ran before spawn finished"

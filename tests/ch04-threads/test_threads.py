@@ -38,7 +38,9 @@ def test_scheduler_self_tests(chapter):
 def test_ps_lists_the_threads(chapter):
     m = Machine(chapter, "ps").start()
     m.expect(PROMPT)
-    m.command("ps", r"\n  ID  NAME +STATE +CPU \(ms\)\n +0  idle +ready +\d+\n +1  shell +running +\d+\n")
+    # Two CPUs: an idle thread each, the shell running on one of them.
+    m.command("ps", r"\n  ID  NAME +STATE +CPU +TIME \(ms\)\n +0  idle +\w+ +0 +\d+\n"
+                    r" +1  idle +\w+ +1 +\d+\n +2  shell +running +[01] +\d+\n")
     m.send("halt\r")
     assert m.wait_exit() == PASS_STATUS
 
@@ -48,7 +50,7 @@ def test_spawned_threads_interleave(chapter):
     m.expect(PROMPT)
     since = m.mark()
     m.command("spawn 3", r"\nspawn: 3 threads finished\n")
-    lines = re.findall(r"^worker (\d): step (\d) of 5$", m.transcript[since:], re.MULTILINE)
+    lines = re.findall(r"^worker (\d): step (\d) of 5 on CPU \d$", m.transcript[since:], re.MULTILINE)
     assert len(lines) == 15, lines
     order = [w for w, _ in lines]
     # Each worker's steps come in order, and the workers take turns: worker 1
@@ -57,7 +59,7 @@ def test_spawned_threads_interleave(chapter):
         assert [s for x, s in lines if x == w] == ["1", "2", "3", "4", "5"]
     assert order.index("2") < order.index("1", 3) and order.index("3") < order.index("1", 3)
     m.command("spawn 9", r"\nusage: spawn \[1-8\]\n")
-    m.command("ps", r"\n +1  shell +running")
+    m.command("ps", r"\n +2  shell +running")
     m.send("halt\r")
     assert m.wait_exit() == PASS_STATUS
 

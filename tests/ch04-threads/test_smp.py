@@ -1,0 +1,64 @@
+"""ch04-threads on every CPU: the CPUs QEMU gives come online, threads run
+on several of them, the self tests hold with any number of CPUs, and a
+panic on one CPU stops them all."""
+import re
+
+import pytest
+
+from harness import FAIL_STATUS, PASS_STATUS, Machine, grade
+
+PROMPT = r"cubos> "
+
+
+def test_four_cpus_come_online_and_share_the_work(chapter):
+    m = Machine(chapter, "smp-4", smp=4).start()
+    m.expect(r"^smp: 4 CPUs online$")
+    m.expect(PROMPT)
+    text = m.command("cpus", r"\n  CPU  APIC  STATE .*\n((?:.*\n){4})").group(1)
+    rows = re.findall(r"^ +(\d) +(\d+) +online +\d+ +\d+ +\d+ +\d+%$", text, re.MULTILINE)
+    assert [cpu for cpu, _ in rows] == ["0", "1", "2", "3"], text
+    since = m.mark()
+    m.command("spawn 8", r"\nspawn: 8 threads finished\n")
+    cpus = set(re.findall(r"^worker \d: step \d of 5 on CPU (\d)$", m.transcript[since:], re.MULTILINE))
+    assert len(cpus) >= 2, f"every worker ran on CPU {cpus}: no parallelism"
+    m.send("halt\r")
+    assert m.wait_exit() == PASS_STATUS
+
+
+def test_cpus_option_limits_the_cpus_started(chapter):
+    m = Machine(chapter, "smp-limit", smp=4, options="exit=qemu cpus=2").start()
+    m.expect(r"^smp: 2 CPUs online$")
+    m.expect(PROMPT)
+    m.command("cpus", r"\n +1 +\d+ +online .*\ncubos> ")
+    m.send("halt\r")
+    assert m.wait_exit() == PASS_STATUS
+
+
+def test_a_bad_cpus_option_is_reported(chapter):
+    m = Machine(chapter, "smp-bad-option", smp=2, options="exit=qemu cpus=lots").start()
+    m.expect(r"^cpus=: expected a number from 1 to 8; starting every CPU$")
+    m.expect(r"^smp: 2 CPUs online$")
+    m.expect(PROMPT)
+    m.send("halt\r")
+    assert m.wait_exit() == PASS_STATUS
+
+
+@pytest.mark.parametrize("cpus", [1, 3, 4])
+def test_self_tests_pass_with_any_number_of_cpus(chapter, cpus):
+    m = Machine(chapter, f"smp-selftest-{cpus}", smp=cpus, options="exit=qemu selftest",
+                timeout=180).start()
+    m.expect(PROMPT)
+    m.send("halt\r")
+    grade(m, must=[r"^selftest threads: PASS$", r"^selftest: all passed$",
+                   r"^smp: 1 CPU$" if cpus == 1 else rf"^smp: {cpus} CPUs online$"],
+          must_not=[r"FAIL", r"^EXCEPTION"])
+
+
+def test_a_panic_on_one_cpu_stops_them_all(chapter):
+    m = Machine(chapter, "smp-panic", smp=2).start()
+    m.expect(PROMPT)
+    since = m.mark()
+    m.send("bug mutex-twice\r")
+    m.expect(r"PANIC at sched/sync\.c:\d+: mutex 'demo'", since=since)
+    m.expect(r"^panic: on CPU [01]; the other CPUs are stopped$", since=since)
+    assert m.wait_exit() == FAIL_STATUS
