@@ -39,7 +39,7 @@ class Block:
 
     def run_key(self):
         o = self.options
-        key = (o.get("run"), o.get("firmware", "bios"), o.get("memory", "128M"),
+        key = (o.get("run"), o.get("firmware", "bios"), o.get("memory", "128M"), o.get("smp"),
                o.get("options", "exit=qemu"), o.get("type"), o.get("until"), o.get("gdb"))
         # Each gdb block is its own session: gdb numbers its values ($1, $2) per session.
         return key + ((self.page, self.line) if o.get("gdb") is not None else ())
@@ -62,6 +62,8 @@ class Run:
         o = self.spec
         parts = [o["run"], o.get("firmware", "bios"), o.get("memory", "128M"),
                  f"options {o.get('options', 'exit=qemu')!r}"]
+        if o.get("smp"):
+            parts.append(f"{o['smp']} CPUs")
         if o.get("type"):
             parts.append("typing " + " / ".join(o["type"].split("\n")).strip(" /"))
         if o.get("gdb"):
@@ -119,7 +121,7 @@ def boot_output(run, timeout=60):
     typed = [c for c in (o.get("type") or "").split("\n") if c.strip()]
     with Machine(o["run"], f"book-{run.name}", firmware=o.get("firmware", "bios"),
                  memory=o.get("memory", "128M"), options=opts, extra=extra,
-                 timeout=timeout) as m:
+                 smp=o.get("smp"), timeout=timeout) as m:
         if typed:
             m.expect(r"^" + re.escape(PROMPT))
             for i, command in enumerate(typed):
@@ -156,7 +158,7 @@ def gdb_output(run, block, timeout=60):
     opts, extra = _options(o)
     with Machine(chapter, f"book-{run.name}", firmware=o.get("firmware", "bios"),
                  memory=o.get("memory", "128M"), options=opts, extra=extra,
-                 gdb_port=port) as m:
+                 smp=o.get("smp"), gdb_port=port) as m:
         done = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True, timeout=timeout)
         if "serial" in o:

@@ -35,6 +35,8 @@ validates the options and renders the block):
     options: exit=qemu selftest   # kernel options via SMBIOS; "" = none (an empty OEM string, as `make run`)
     memory: 128M              # default 128M
     firmware: bios            # bios (default) or uefi
+    smp: 2                    # CPUs (QEMU -smp); default: tests/harness.py's
+                              # (1 before ch04, 2 from ch04 on)
     type: |                   # lines typed at each shell prompt, in order
       help
       halt
@@ -298,6 +300,7 @@ class ExpectedOutput(SphinxDirective):
         "options": directives.unchanged,
         "memory": directives.unchanged_required,
         "firmware": _firmware,
+        "smp": directives.positive_int,
         "type": directives.unchanged,
         "until": _regex,
         "gdb": directives.unchanged,
