@@ -28,6 +28,7 @@
 #define MAX_ARGS 16
 #define SPAWN_MAX 8
 #define SPAWN_STEPS 5
+#define SPAWN_WORK_MS 5
 #define KBD_CONTROLLER 0x64
 #define KBD_PULSE_RESET 0xFE    /* 8042 command: pulse the CPU reset line */
 
@@ -107,12 +108,17 @@ static void cmd_cpus(int argc, char **argv)
     smp_print_cpus();
 }
 
-/* Each spawned thread prints a few numbered steps, sleeping in between,
- * so the threads' lines interleave on the console. */
+/* Each spawned thread works a little (spins SPAWN_WORK_MS), prints a
+ * numbered step and sleeps, a few times over, so the threads' lines
+ * interleave on the console and, with several CPUs, their work overlaps
+ * and spreads over the CPUs. */
 static void spawn_worker(void *arg)
 {
     int n = (int)(uintptr_t)arg;
     for (int step = 1; step <= SPAWN_STEPS; step++) {
+        uint64_t end = rdtsc() + timer_tsc_rate() / 1000 * SPAWN_WORK_MS;
+        while (rdtsc() < end)
+            __asm__ volatile("pause");
         kprintf("worker %d: step %d of %d on CPU %u\n", n, step, SPAWN_STEPS, this_cpu()->id);
         thread_sleep_ms(20 + 10 * (uint64_t)n);
     }

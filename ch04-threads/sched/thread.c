@@ -76,13 +76,16 @@ static void make_ready(struct thread *t)
     t->state = THREAD_READY;
     queue_push(&run_queue, t);
     struct cpu *me = this_cpu();
-    if (me->current == me->idle) {
+    if (me->current == me->idle && !me->need_resched) {
         me->need_resched = true;
         return;
     }
+    /* need_resched marks an idle CPU that is already on its way to the
+     * run queue: several threads made ready at once go to several CPUs. */
     for (unsigned i = 0; i < MAX_CPUS; i++) {
         struct cpu *c = &cpus[i];
-        if (c != me && c->state == CPU_ONLINE && c->current == c->idle) {
+        if (c != me && c->state == CPU_ONLINE && c->current == c->idle && !c->need_resched) {
+            c->need_resched = true;
             smp_wake(c);
             return;
         }
