@@ -32,6 +32,8 @@
 #define SLEEP_TRIES 3
 #define DETACHED 200
 #define SHOOTDOWN_TRIES 20
+#define SPIN_INCREMENTS 100000
+#define BUSY_MS 300
 #define OLD_VALUE 0x01d01d01d01d01d0ull
 #define NEW_VALUE 0x0e00e00e00e00e00ull
 #define HAMMER_THREADS 4
@@ -88,6 +90,70 @@ static bool test_lock_nesting(void)
     CHECK("threads", irq_enabled());
     kprintf("selftest threads: two spinlocks released out of order; interrupts stayed off "
             "until the last\n");
+    return true;
+}
+
+static struct spinlock counter_spinlock = SPINLOCK_INIT("selftest counter");
+static volatile long spin_counter;
+
+/* No yield here: with several CPUs the adders run at the same time, and
+ * only the lock's atomic exchange keeps their increments apart. */
+static void add_under_spinlock(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < SPIN_INCREMENTS; i++) {
+        spin_lock(&counter_spinlock);
+        spin_counter = spin_counter + 1;
+        spin_unlock(&counter_spinlock);
+    }
+}
+
+static bool test_spinlock_counter(void)
+{
+    struct thread *threads[MAX_CPUS];
+    unsigned n = cpu_count < 2 ? 2 : cpu_count;
+    spin_counter = 0;
+    for (unsigned i = 0; i < n; i++) {
+        threads[i] = thread_create("spin adder", add_under_spinlock, NULL);
+        CHECK("threads", threads[i] != NULL);
+    }
+    for (unsigned i = 0; i < n; i++)
+        thread_join(threads[i]);
+    CHECK("threads", spin_counter == (long)n * SPIN_INCREMENTS);
+    kprintf("selftest threads: %u threads x %d increments under a spinlock = %ld\n", n,
+            SPIN_INCREMENTS, spin_counter);
+    return true;
+}
+
+static volatile bool stop_busy;
+
+static void stay_busy(void *arg)
+{
+    (void)arg;
+    while (!stop_busy)
+        __asm__ volatile("pause");
+}
+
+/* As many busy threads as CPUs: every CPU must spend ticks on them (real
+ * parallelism), not only the one that created them. */
+static bool test_every_cpu_works(void)
+{
+    struct thread *threads[MAX_CPUS];
+    uint64_t busy_before[MAX_CPUS];
+    for (unsigned i = 0; i < cpu_count; i++)
+        busy_before[i] = cpus[i].ticks - cpus[i].idle_ticks;
+    stop_busy = false;
+    for (unsigned i = 0; i < cpu_count; i++) {
+        threads[i] = thread_create("busy", stay_busy, NULL);
+        CHECK("threads", threads[i] != NULL);
+    }
+    thread_sleep_ms(BUSY_MS);
+    stop_busy = true;
+    for (unsigned i = 0; i < cpu_count; i++)
+        thread_join(threads[i]);
+    for (unsigned i = 0; i < cpu_count; i++)
+        CHECK("threads", cpus[i].ticks - cpus[i].idle_ticks > busy_before[i]);
+    kprintf("selftest threads: %u busy threads kept all %u CPUs working\n", cpu_count, cpu_count);
     return true;
 }
 
@@ -410,7 +476,8 @@ static bool test_semaphores(void)
 
 bool selftest_threads(void)
 {
-    bool ok = test_lock_nesting() && test_mutex_counter() && test_preemption() && test_sleep_accuracy() &&
+    bool ok = test_lock_nesting() && test_spinlock_counter() && test_every_cpu_works() &&
+              test_mutex_counter() && test_preemption() && test_sleep_accuracy() &&
               test_heap_under_preemption() && test_create_exit_cycles() &&
               test_detached_threads() && test_tlb_shootdown() && test_semaphores();
     if (ok)

@@ -16,6 +16,8 @@ def test_scheduler_self_tests(chapter):
     m.send("halt\r")
     text = grade(m, must=[
         r"^selftest threads: two spinlocks released out of order; interrupts stayed off until the last$",
+        r"^selftest threads: 2 threads x 100000 increments under a spinlock = 200000$",
+        r"^selftest threads: 2 busy threads kept all 2 CPUs working$",
         r"^selftest threads: 1000 threads x 20 increments under a mutex = 20000$",
         r"^selftest threads: a thread that never yields was preempted \(\d+ spins while we slept\)$",
         r"^selftest threads: sleep 10 ms took \d+\.\d{3} ms \(best of 3\)$",
