@@ -202,6 +202,9 @@ void smp_start(const struct boot_info *bi, const struct madt_info *madt, unsigne
     }
     if (pt_unmap(kernel_root, page, NULL) != 0)
         panic("smp: the start-up code's mapping is gone");
+    if (madt->ncpus > max_cpus || madt->ncpus > MAX_CPUS)
+        kprintf("smp: the MADT lists %u CPUs; at most %u started (cpus=N, and MAX_CPUS %d)\n",
+                madt->ncpus, max_cpus < MAX_CPUS ? max_cpus : MAX_CPUS, MAX_CPUS);
     kprintf("smp: %u CPUs online\n", cpu_count);
 }
 

@@ -27,6 +27,7 @@ def test_four_cpus_come_online_and_share_the_work(chapter):
 
 def test_cpus_option_limits_the_cpus_started(chapter):
     m = Machine(chapter, "smp-limit", smp=4, options="exit=qemu cpus=2").start()
+    m.expect(r"^smp: the MADT lists 4 CPUs; at most 2 started \(cpus=N, and MAX_CPUS 8\)$")
     m.expect(r"^smp: 2 CPUs online$")
     m.expect(PROMPT)
     m.command("cpus", r"\n +1 +\d+ +online .*\ncubos> ")
