@@ -239,17 +239,29 @@ def test_nmi_is_reported_and_the_kernel_goes_on(chapter):
 
 
 def test_timer_agrees_with_the_host_clock(chapter):
+    """`uptime` counts ticks, so it runs at the host's pace within 2%.
+
+    A tick can be lost (never gained) when the host does not run QEMU's
+    virtual CPU for longer than a tick period, as on a busy 2-core CI host:
+    a measurement may run slow for that reason alone. A calibration error
+    is the same in every measurement, so the test passes if one of three
+    agrees with the host, and reports all three otherwise."""
     m = shell(chapter, "timer")
 
     def uptime():
         match = m.command("uptime", r"\nup (\d+\.\d{3}) s")
         return float(match.group(1)), time.monotonic()
 
-    k1, h1 = uptime()
-    time.sleep(6)
-    k2, h2 = uptime()
-    ratio = (k2 - k1) / (h2 - h1)
-    assert 0.98 <= ratio <= 1.02, f"kernel {k2 - k1:.3f} s vs host {h2 - h1:.3f} s"
+    seen = []
+    for _ in range(3):
+        k1, h1 = uptime()
+        time.sleep(4)
+        k2, h2 = uptime()
+        seen.append(f"kernel {k2 - k1:.3f} s vs host {h2 - h1:.3f} s")
+        if 0.98 <= (k2 - k1) / (h2 - h1) <= 1.02:
+            break
+    else:
+        pytest.fail("; ".join(seen))
     halt(m)
 
 
