@@ -4,7 +4,8 @@
  * Each command is a function taking argc/argv, listed in one table with its
  * help text; later chapters add rows. A command runs under a recovery point
  * (recover.h), so a command that faults is reported and stopped, and the
- * shell, like the kernel, goes on.
+ * shell, like the kernel, goes on. A line ending in '&' runs its command
+ * in a thread of its own, so the shell reads the next line at once.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -200,6 +201,7 @@ static void cmd_help(int argc, char **argv)
     kprintf("Demos:\n");
     for (int i = 0; demos[i]; i++)
         kprintf("  %-24s %s\n", demos[i]->usage, demos[i]->help);
+    kprintf("End a command with '&' to run it in the background (a thread of its own).\n");
     kprintf("Keys: Left/Right, Home/End (Ctrl-A/Ctrl-E), Up/Down history, "
             "Ctrl-U clears the line, Ctrl-C drops it.\n");
 }
@@ -229,45 +231,97 @@ static int split_words(char *line, char **argv, int max)
     return argc;
 }
 
-/* The command being run. Static, not local: after a fault, execution comes
- * back through recover_save, and locals kept in registers would not survive. */
-static struct {
+/* One command to run: the shell's own, or a background job's. */
+struct command_run {
     const struct shell_command *command;
     int argc;
-    char **argv;
-} running;
+    char *argv[MAX_ARGS];
+    char words[LINE_SIZE];      /* a background job's copy of its words... */
+    char line[LINE_SIZE];       /* ...and of them joined by spaces, for messages */
+};
 
-/* Run the command in `running`; if it faults, the report has been printed
- * and recover_save returns a second time, with 1. */
-static void run_recoverable(void)
+/* Run r's command; if it faults, the report has been printed and
+ * recover_save returns a second time, with 1. As with setjmp, only what is
+ * not changed after recover_save is sure to be intact then: r is not. */
+static void run_recoverable(struct command_run *r)
 {
     struct recover_point point;
     if (recover_save(&point) != 0)
         return;
     recover_arm(&point);
-    running.command->run(running.argc, running.argv);
+    r->command->run(r->argc, r->argv);
     recover_disarm();
+}
+
+/* A background job's thread: the command, then its words are freed. */
+static void job_thread(void *arg)
+{
+    struct command_run *job = arg;
+    run_recoverable(job);
+    kprintf("shell: background '%s' done\n", job->line);
+    kfree(job);
+}
+
+/* "command args... &": run it in a thread of its own, detached, so the
+ * shell reads the next line at once (and `ps` can watch the job run). */
+static void run_in_background(const struct shell_command *c, int argc, char **argv)
+{
+    struct command_run *job = kmalloc(sizeof(*job));
+    if (job == NULL) {
+        kprintf("shell: no memory for a background job\n");
+        return;
+    }
+    job->command = c;
+    job->argc = argc;
+    size_t used = 0;
+    for (int i = 0; i < argc; i++) {
+        size_t n = strlen(argv[i]) + 1;
+        memcpy(job->words + used, argv[i], n);
+        job->argv[i] = job->words + used;
+        memcpy(job->line + used, argv[i], n);
+        job->line[used + n - 1] = i + 1 < argc ? ' ' : '\0';
+        used += n;
+    }
+    /* Say it before the thread starts: it may run and end at once on another CPU. */
+    kprintf("shell: '%s' runs in the background\n", job->line);
+    struct thread *t = thread_create(c->name, job_thread, job);
+    if (t == NULL) {
+        kprintf("shell: no memory for a background thread\n");
+        kfree(job);
+        return;
+    }
+    thread_detach(t);
 }
 
 static void run_line(char *line)
 {
-    char *argv[MAX_ARGS];
+    static struct command_run foreground;   /* static: see run_recoverable */
+    char **argv = foreground.argv;
     int argc = split_words(line, argv, MAX_ARGS);
     if (argc < 0) {
         kprintf("shell: too many words (at most %d)\n", MAX_ARGS);
         return;
     }
-    if (argc == 0)
+    bool background = argc > 0 && strcmp(argv[argc - 1], "&") == 0;
+    if (background)
+        argc--;
+    if (argc == 0) {
+        if (background)
+            kprintf("shell: '&' needs a command before it\n");
         return;
+    }
     const struct shell_command *c = find_command(argv[0]);
     if (c == NULL) {
         kprintf("shell: unknown command '%s'; type 'help' for the list\n", argv[0]);
         return;
     }
-    running.command = c;
-    running.argc = argc;
-    running.argv = argv;
-    run_recoverable();
+    if (background) {
+        run_in_background(c, argc, argv);
+        return;
+    }
+    foreground.command = c;
+    foreground.argc = argc;
+    run_recoverable(&foreground);
 }
 
 void shell_thread(void *arg)

@@ -14,7 +14,7 @@ def test_breakpoint_in_a_shell_command_is_reached_from_make_console(chapter):
         gdb.expect(r"Continuing\.", since=since)
         console.expect(r"cubos> ")
         console.type("echo from the console\r")
-        gdb.expect(r"Breakpoint 2, cmd_echo \(argc=4, argv=0x[0-9a-f]+\)\s+at kernel/shell\.c:\d+",
+        gdb.expect(r"Breakpoint 2, cmd_echo \(argc=4,\s+argv=0x[0-9a-f]+(?: <[^>]+>)?\)\s+at kernel/shell\.c:\d+",
                    since=since)
         gdb.type("continue\n")
         console.expect(r"\nfrom the console\r?\n")

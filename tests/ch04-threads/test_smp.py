@@ -25,6 +25,49 @@ def test_four_cpus_come_online_and_share_the_work(chapter):
     assert m.wait_exit() == PASS_STATUS
 
 
+def test_ps_shows_a_background_spawn_on_several_cpus(chapter):
+    """`spawn 8 &` runs in a thread of its own, so the shell answers `ps`
+    while the workers run, and ps's CPU column shows them spread out; when
+    they are done every byte they took is back (after a first run, which
+    leaves freed thread stacks cached and a heap page kept)."""
+    m = Machine(chapter, "smp-ps", smp=4).start()
+    m.expect(PROMPT)
+    m.command("spawn 8 &", r"\nshell: background 'spawn 8' done\n", timeout=30)
+    before = m.command("mem", r"\n(frames: .*\nheap: .*)\n").group(1)
+    since = m.mark()
+    m.command("spawn 8 &", r"\nshell: 'spawn 8' runs in the background\n")
+    m.expect(r"^worker \d: step 1 of 5", since=since)
+    table = m.command("ps", r"\n(  ID  NAME .*\n(?:.*\n)*?)cubos> ").group(1)
+    workers = re.findall(r"^ +\d+ +worker \d +\w+ +(\d) +\d+$", table, re.MULTILINE)
+    assert len(workers) >= 2 and len(set(workers)) >= 2, f"ps shows workers on CPUs {workers}:\n{table}"
+    assert re.search(r"^ +\d+ +spawn +blocked ", table, re.MULTILINE), table
+    m.expect(r"^spawn: 8 threads finished$", since=since, timeout=30)
+    m.expect(r"^shell: background 'spawn 8' done$", since=since)
+    m.send("\r")
+    m.expect(PROMPT, since=m.mark())
+    assert m.command("mem", r"\n(frames: .*\nheap: .*)\n").group(1) == before
+    m.send("halt\r")
+    assert m.wait_exit() == PASS_STATUS
+
+
+def test_a_fault_in_a_background_command_stops_only_that_command(chapter):
+    m = Machine(chapter, "smp-bg-fault").start()
+    m.expect(PROMPT)
+    m.command("fault pagefault &", r"\nshell: background 'fault pagefault' done\n")
+    before = m.command("mem", r"\n(frames: .*\nheap: .*)\n").group(1)
+    since = m.mark()
+    m.send("fault pagefault &\r")
+    m.expect(r"^recovered: the faulting command was stopped, the kernel goes on$", since=since)
+    m.expect(r"^shell: background 'fault pagefault' done$", since=since)
+    m.send("\r")
+    m.command("echo still here", r"\nstill here\n")
+    m.command("&", r"\nshell: '&' needs a command before it\n")
+    m.command("nosuch &", r"\nshell: unknown command 'nosuch'")
+    assert m.command("mem", r"\n(frames: .*\nheap: .*)\n").group(1) == before
+    m.send("halt\r")
+    assert m.wait_exit() == PASS_STATUS
+
+
 def test_cpus_option_limits_the_cpus_started(chapter):
     m = Machine(chapter, "smp-limit", smp=4, options="exit=qemu cpus=2").start()
     m.expect(r"^smp: the MADT lists 4 CPUs; at most 2 started \(cpus=N, and MAX_CPUS 8\)$")
