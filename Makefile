@@ -35,13 +35,18 @@ deps:
 run run-uefi debug console: deps
 	$(MAKE) -C $(LAST) $@
 
+# The tests run in parallel, one pytest-xdist worker per host CPU;
+# TEST_JOBS=1 runs them one after another, TEST_JOBS=4 on four workers.
+TEST_JOBS ?= auto
+PYTEST := $(PYTHON) -m pytest -n $(TEST_JOBS) --dist loadgroup
+
 test: deps
 ifdef CH
 	@test -f $(CH)/Makefile || { echo "make test: no chapter '$(CH)' (chapters: $(CHAPTERS))"; exit 2; }
 	@test -d tests/$(CH) || { echo "make test: no tests in tests/$(CH)"; exit 2; }
-	cd tests && $(PYTHON) -m pytest $(CH)
+	cd tests && $(PYTEST) $(CH)
 else
-	cd tests && $(PYTHON) -m pytest
+	cd tests && $(PYTEST)
 endif
 
 # The last chapter that has benchmarks (kernel/bench.c).

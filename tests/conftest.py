@@ -2,12 +2,32 @@
 
 Tests live in tests/<chapter>/; each chapter is built once per run, before
 its first test, with the chapter's own Makefile.
-"""
-import subprocess
 
+`make test` runs the tests in parallel with pytest-xdist (--dist
+loadgroup): each test goes to whichever worker is free, except the groups
+below, whose tests share files and so run one after another on one worker.
+"""
 import pytest
 
-from harness import TOP
+from harness import TOP, make
+
+def xdist_group(path):
+    """The group of the tests in path that share files: the book's build
+    folder; a chapter's build/qemu.pid, build/console.sock and
+    build/debug-serial.log (make debug, make console, make run)."""
+    if path.name.startswith("test_book"):
+        return "book"
+    if path.name in ("test_debug.py", "test_make.py"):
+        return f"make-{path.parent.name}"
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)     # before xdist's own hook reads the marks
+def pytest_collection_modifyitems(items):
+    for item in items:
+        group = xdist_group(item.path)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 _built = set()
@@ -16,7 +36,7 @@ _built = set()
 def build_chapter(chapter):
     if chapter not in _built:
         print(f"\n== {chapter}: building ==", flush=True)
-        subprocess.run(["make", "-s", "-C", str(TOP / chapter), "all"], check=True)
+        make("-C", TOP / chapter, "all", check=True)
         _built.add(chapter)
 
 

@@ -7,6 +7,8 @@ kernel itself reports success with PASS_STATUS; a plain exit 0 (what a
 triple fault gives under -no-reboot), a failure code or a timeout are
 failures, each with a message that says which.
 """
+import contextlib
+import fcntl
 import importlib.util
 import os
 import re
@@ -32,6 +34,23 @@ BOOT_TIMEOUT = {"bios": 30, "uefi": 90}
 
 class GradeError(AssertionError):
     """A failed check, carrying the transcript's tail for the report."""
+
+
+@contextlib.contextmanager
+def build_lock():
+    """Hold the one lock every build in the tree takes (a chapter, the
+    book): pytest-xdist runs tests in several processes, and two makes in
+    one folder would write the same files at once."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    with open(OUT / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def make(*args, **kwargs):
+    """subprocess.run of `make -s args...` under build_lock."""
+    with build_lock():
+        return subprocess.run(["make", "-s", *map(str, args)], **kwargs)
 
 
 def free_port():

@@ -1,13 +1,10 @@
 """The book builds with Sphinx, warnings as errors: every code excerpt it
 names still exists in the chapter sources."""
-import subprocess
-
-from harness import TOP
+from harness import TOP, make
 
 
 def test_book_builds_without_warnings():
-    done = subprocess.run(["make", "-s", "-C", str(TOP), "book"],
-                          capture_output=True, text=True, timeout=300)
+    done = make("-C", TOP, "book", capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     html = TOP / "book" / "_build" / "html"
     for chapter in sorted(p.name for p in TOP.glob("ch[0-9][0-9]-*")):

@@ -14,12 +14,10 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 
-from harness import TOP
+from harness import TOP, make
 
 HTML = TOP / "book" / "_build" / "html"
 OUT = TOP / "tests" / "out" / "book"
@@ -160,7 +158,7 @@ def browser(tmp_path_factory):
     taken at the same time, by chromiums of their own."""
     if not shutil.which("chromium"):
         pytest.fail("chromium is missing (tools/deps.sh installs it)")
-    done = subprocess.run(["make", "-s", "-C", str(TOP), "book"], capture_output=True,
+    done = make("-C", TOP, "book", capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     profiles = tmp_path_factory.mktemp("chromium")

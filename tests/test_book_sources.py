@@ -3,11 +3,10 @@ chapter source file with an anchor per line, and each code excerpt's
 caption linking to its lines there and to the whole file."""
 import html
 import re
-import subprocess
 
 import pytest
 
-from harness import TOP
+from harness import TOP, make
 
 HTML = TOP / "book" / "_build" / "html"
 CHAPTERS = sorted(p.name for p in TOP.glob("ch[0-9][0-9]-*"))
@@ -15,7 +14,7 @@ CHAPTERS = sorted(p.name for p in TOP.glob("ch[0-9][0-9]-*"))
 
 @pytest.fixture(scope="module")
 def book():
-    done = subprocess.run(["make", "-s", "-C", str(TOP), "book"], capture_output=True,
+    done = make("-C", TOP, "book", capture_output=True,
                           text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     return HTML

@@ -4,7 +4,7 @@ before anything is built."""
 import os
 import subprocess
 
-from harness import TOP
+from harness import TOP, make
 
 
 def run_deps(tmp_path, missing, uid):
@@ -36,7 +36,7 @@ def test_missing_package_without_root_prints_the_apt_get_line(tmp_path):
 def test_one_make_checks_the_packages_once(tmp_path):
     """A make at the top runs every chapter's make; the package check runs
     once for all of them (it takes a dpkg-query per package)."""
-    subprocess.run(["make", "-s", "-C", str(TOP), "all"], check=True, capture_output=True)
+    make("-C", TOP, "all", check=True, capture_output=True)
     log = tmp_path / "dpkg-query.log"
     (tmp_path / "dpkg-query").write_text(
         f"#!/bin/sh\necho \"$3\" >> {log}\nprintf 'install ok installed'\n")
@@ -44,6 +44,5 @@ def test_one_make_checks_the_packages_once(tmp_path):
     env = {k: v for k, v in os.environ.items()
            if k not in ("CUBOS_DEPS_CHECKED", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     env["PATH"] = f"{tmp_path}:{env['PATH']}"
-    subprocess.run(["make", "-s", "-C", str(TOP), "all"], env=env, check=True,
-                   capture_output=True, timeout=120)
+    make("-C", TOP, "all", env=env, check=True, capture_output=True, timeout=120)
     assert log.read_text().split().count("gcc") == 1, log.read_text()

@@ -6,11 +6,10 @@ import functools
 import re
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-from harness import Machine, Session, TOP, grade
+from harness import Machine, Session, TOP
 
 ISO_LIMIT = 6 * 1024 * 1024     # GRUB's modules for BIOS and UEFI: about 4 MB
 HELLO = r"cubos {}: hello from 64-bit long mode"
