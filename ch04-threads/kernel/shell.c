@@ -262,6 +262,20 @@ static void job_thread(void *arg)
     kfree(job);
 }
 
+/* argv's words joined by spaces, into line (LINE_SIZE bytes). */
+static void join_words(char *line, int argc, char **argv)
+{
+    size_t used = 0;
+    for (int i = 0; i < argc; i++) {
+        size_t n = strlen(argv[i]);
+        memcpy(line + used, argv[i], n);
+        used += n;
+        if (i + 1 < argc)
+            line[used++] = ' ';
+    }
+    line[used] = '\0';
+}
+
 /* "command args... &": run it in a thread of its own, detached, so the
  * shell reads the next line at once (and `ps` can watch the job run). */
 static void run_in_background(const struct shell_command *c, int argc, char **argv)
@@ -278,10 +292,9 @@ static void run_in_background(const struct shell_command *c, int argc, char **ar
         size_t n = strlen(argv[i]) + 1;
         memcpy(job->words + used, argv[i], n);
         job->argv[i] = job->words + used;
-        memcpy(job->line + used, argv[i], n);
-        job->line[used + n - 1] = i + 1 < argc ? ' ' : '\0';
         used += n;
     }
+    join_words(job->line, argc, argv);
     /* Say it before the thread starts: it may run and end at once on another CPU. */
     kprintf("shell: '%s' runs in the background\n", job->line);
     struct thread *t = thread_create(c->name, job_thread, job);

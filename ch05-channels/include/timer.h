@@ -1,0 +1,27 @@
+/* timer.h: the kernel's clock: a periodic interrupt TIMER_HZ times a second. */
+#ifndef CUBOS_TIMER_H
+#define CUBOS_TIMER_H
+
+#include <stdint.h>
+
+#define TIMER_HZ 100
+
+/* Calibrate the local APIC timer against the PIT and start the periodic tick. */
+void timer_init(void);
+
+/* Ticks since timer_init. */
+uint64_t timer_ticks(void);
+
+/* Milliseconds since timer_init, at tick resolution. */
+uint64_t timer_uptime_ms(void);
+
+/* Calibrate and start the timer of an AP (sched/smp.c); its rate in Hz. */
+uint64_t timer_init_ap(void);
+
+/* The local APIC timer's rate the calibration measured, in ticks per second (after the divider). */
+uint64_t timer_lapic_rate(void);
+
+/* The time-stamp counter's rate, in cycles per second. */
+uint64_t timer_tsc_rate(void);
+
+#endif
