@@ -272,6 +272,27 @@ def run_gdb(kernel, port, commands, timeout=60):
     return done.stdout + done.stderr
 
 
+def mem(m):
+    """What `mem` prints: the frames line and the heap line."""
+    return m.command("mem", r"\n(frames: .*\nheap: .*)\n").group(1)
+
+
+def settled_mem(m, expected=None, seconds=3):
+    """`mem` once it holds still (or shows expected): a background job has
+    said it is done a moment before its thread ends, and the idle thread
+    frees an ended detached thread when its CPU has nothing else to do."""
+    last = mem(m)
+    for _ in range(int(seconds * 10)):
+        if last == expected:
+            break
+        time.sleep(0.1)
+        now = mem(m)
+        if expected is None and now == last:
+            break
+        last = now
+    return last
+
+
 def chapter_tests(chapter, filename, namespace, skip=()):
     """Run an earlier chapter's tests in this chapter too: copy the test
     functions of tests/<chapter>/<filename> into namespace (a test module's

@@ -18,7 +18,6 @@
 #include "backtrace.h"
 #include "chan.h"
 #include "heap.h"
-#include "kprintf.h"
 #include "string.h"
 #include "thread.h"
 #include "waiter.h"
@@ -118,10 +117,9 @@ bool chan_take(struct chan *c, void *elem, bool *ok)
     return false;
 }
 
-void chan_bug(struct chan *c, const char *what, const void *caller)
+void chan_bug(struct chan *c, const char *what, const char *note, const void *caller)
 {
-    kprintf("bug: %s: channel '%s'\n", what, c->name);
-    thread_stop_for_bug(caller);
+    thread_stop_for_bug(caller, "%s '%s'%s", what, c->name, note);
 }
 
 static void release(struct job_resource *r)
@@ -161,7 +159,7 @@ void chan_free(struct chan *c)
     bool waited_on = c->senders.head || c->receivers.head;
     spin_unlock(&c->lock);
     if (waited_on)
-        chan_bug(c, "chan_free with threads waiting on it", __builtin_return_address(0));
+        chan_bug(c, "chan_free of channel", " while threads wait on it", __builtin_return_address(0));
     job_forget(&c->owner);
     kfree(c);
 }
@@ -207,7 +205,7 @@ void chan_send(struct chan *c, const void *elem)
     spin_lock(&c->lock);
     if (c->closed) {
         spin_unlock(&c->lock);
-        chan_bug(c, "send on a closed channel", __builtin_return_address(0));
+        chan_bug(c, "send on closed channel", "", __builtin_return_address(0));
     }
     if (chan_deliver(c, elem)) {
         spin_unlock(&c->lock);
@@ -215,8 +213,7 @@ void chan_send(struct chan *c, const void *elem)
     }
     struct chan_waiter w = { .elem = (void *)elem };
     if (!wait_on(c, &c->senders, &w, "send to"))
-        chan_bug(c, "send on a closed channel (closed while the send waited)",
-                 __builtin_return_address(0));
+        chan_bug(c, "send on closed channel", " (closed while the send waited)", __builtin_return_address(0));
 }
 
 bool chan_recv(struct chan *c, void *elem)
@@ -246,14 +243,12 @@ bool chan_try_send(struct chan *c, const void *elem)
 
 void chan_close(struct chan *c)
 {
-    if (c == NULL) {
-        kprintf("bug: close of a nil channel\n");
-        thread_stop_for_bug(__builtin_return_address(0));
-    }
+    if (c == NULL)
+        thread_stop_for_bug(__builtin_return_address(0), "close of a nil channel");
     spin_lock(&c->lock);
     if (c->closed) {
         spin_unlock(&c->lock);
-        chan_bug(c, "close of a closed channel", __builtin_return_address(0));
+        chan_bug(c, "close of closed channel", "", __builtin_return_address(0));
     }
     c->closed = true;
     for (struct chan_waiter *r; (r = claim_first(&c->receivers)) != NULL;) {

@@ -157,7 +157,7 @@ int chan_select(struct select_case *cases, int n, bool may_wait, int64_t timeout
         if (r != on_stack)
             kfree(r);
         if (done <= -2)
-            chan_bug(cases[-2 - done].c, "send on a closed channel (in select)", __builtin_return_address(0));
+            chan_bug(cases[-2 - done].c, "send on closed channel", " (in select)", __builtin_return_address(0));
         if (done >= 0)
             return done;
         return may_wait ? SELECT_TIMEOUT : SELECT_DEFAULT;
@@ -209,7 +209,7 @@ int chan_select(struct select_case *cases, int n, bool may_wait, int64_t timeout
     if (fired == SELECT_TIMEOUT)
         return SELECT_TIMEOUT;
     if (cases[fired].dir == SELECT_SEND && !ok)
-        chan_bug(cases[fired].c, "send on a closed channel (closed while the select waited)",
+        chan_bug(cases[fired].c, "send on closed channel", " (closed while the select waited)",
                  __builtin_return_address(0));
     cases[fired].ok = ok;
     return fired;

@@ -48,8 +48,9 @@ bool chan_deliver(struct chan *c, const void *elem);
  * closed (*ok false, elem zeroed); c locked. */
 bool chan_take(struct chan *c, void *elem, bool *ok);
 
-/* Report a misuse of c (a send on it closed, a second close) and stop
+/* Report a misuse of c ("send on closed channel 'c'" and a note) and stop
  * the calling thread. */
-__attribute__((noreturn)) void chan_bug(struct chan *c, const char *what, const void *caller);
+__attribute__((noreturn)) void chan_bug(struct chan *c, const char *what, const char *note,
+                                        const void *caller);
 
 #endif

@@ -26,5 +26,6 @@ bool selftest_paging(void);
 bool selftest_wx(void);
 bool selftest_heap(void);
 bool selftest_threads(void);
+bool selftest_channels(void);
 
 #endif

@@ -18,6 +18,7 @@ extern const struct shell_command demo_primes_command;
 extern const struct shell_command demo_pingpong_command;
 extern const struct shell_command demo_prodcons_command;
 extern const struct shell_command demo_deadlock_command;
+extern const struct shell_command demo_misuse_command;
 
 /* The shell thread's body: read and run commands until `halt` or `reboot`. */
 void shell_thread(void *arg);

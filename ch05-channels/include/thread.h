@@ -118,9 +118,11 @@ bool thread_killed(void);
  * then ends the command's job), else end the thread. */
 __attribute__((noreturn)) void thread_unwind(void);
 
-/* After a "bug: ..." line about a misuse (a send on a closed channel):
- * name the thread and caller, then thread_unwind; the kernel goes on. */
-__attribute__((noreturn)) void thread_stop_for_bug(const void *caller);
+/* A misuse of a kernel object by the calling thread (a send on a closed
+ * channel): print "bug: <what>" with the thread and the caller, then
+ * thread_unwind; the kernel goes on. */
+__attribute__((noreturn, format(printf, 2, 3)))
+void thread_stop_for_bug(const void *caller, const char *fmt, ...);
 
 /*
  * "May sleep": a function that may block (thread_join, thread_sleep_ms,

@@ -12,6 +12,7 @@
 #include "format.h"
 #include "kprintf.h"
 #include "shell.h"
+#include "string.h"
 #include "thread.h"
 #include "timer.h"
 #include "wait.h"
@@ -281,6 +282,37 @@ static void cmd_deadlock(int argc, char **argv)
     wg_wait(&done);
     kprintf("deadlock: not detected\n");
 }
+
+/* --- misuse: what Go would panic on stops the command, not the kernel --- */
+
+static void cmd_misuse(int argc, char **argv)
+{
+    const char *kind = argc == 2 ? argv[1] : "";
+    struct chan *c = chan_new("misused", sizeof(int), 1);
+    struct waitgroup wg = WAITGROUP_INIT("misused");
+    if (c == NULL) {
+        kprintf("misuse: out of memory\n");
+        return;
+    }
+    int v = 1;
+    if (strcmp(kind, "send-closed") == 0) {
+        chan_close(c);
+        chan_send(c, &v);
+    } else if (strcmp(kind, "close-twice") == 0) {
+        chan_close(c);
+        chan_close(c);
+    } else if (strcmp(kind, "wg-negative") == 0) {
+        wg_done(&wg);
+    } else {
+        kprintf("usage: misuse send-closed|close-twice|wg-negative\n");
+        return;
+    }
+    kprintf("misuse: not caught\n");
+}
+
+const struct shell_command demo_misuse_command = {
+    "misuse", "misuse <kind>", "misuse a channel or a wait group: the command is stopped", cmd_misuse,
+};
 
 const struct shell_command demo_primes_command = {
     "primes", "primes [n]", "the concurrent prime sieve: n primes, a thread per prime", cmd_primes,

@@ -78,6 +78,7 @@ static void run_selftests(void)
     ok &= selftest_wx();
     ok &= selftest_heap();
     ok &= selftest_threads();
+    ok &= selftest_channels();
     if (!ok)
         panic("self tests failed");
     kprintf("selftest: all passed\n");

@@ -181,6 +181,7 @@ static const struct shell_command *const demos[] = {
     &demo_pingpong_command,
     &demo_prodcons_command,
     &demo_deadlock_command,
+    &demo_misuse_command,
     NULL,
 };
 

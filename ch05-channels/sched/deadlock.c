@@ -58,6 +58,37 @@ void sched_describe_wait(const struct thread *t, char *buf, size_t size)
     ksnprintf(buf + n, size - (size_t)n, " held by '%s'", owner);
 }
 
+/* The deadlock as it stands (timers' and sched_lock held): rows filled, the
+ * number of blocked threads returned. */
+static int snapshot(int *shown, int *in_jobs)
+{
+    int n = 0, total = 0;
+    *in_jobs = 0;
+    for (struct thread *t = all_threads; t; t = t->all_next) {
+        if (t->state != THREAD_BLOCKED)
+            continue;
+        if (n < REPORT_MAX_SHOWN) {
+            struct report_row *r = &rows[n++];
+            r->id = t->id;
+            memcpy(r->name, t->name, THREAD_NAME_SIZE);
+            sched_describe_wait(t, r->waiting, sizeof(r->waiting));
+            r->job = t->job ? t->job->id : 0;
+            memcpy(r->job_name, t->job ? t->job->name : "", JOB_NAME_SIZE);
+        }
+        if (t->job)
+            (*in_jobs)++;
+        total++;
+    }
+    *shown = n;
+    return total;
+}
+
+static bool deadlocked(void)
+{
+    return sched_counts.live > 0 && sched_counts.sync_blocked == sched_counts.live &&
+           ktimer_pending() == 0;
+}
+
 void sched_check_deadlock(void)
 {
     /* Cheap and racy first: most of the time some thread is awake. */
@@ -70,49 +101,47 @@ void sched_check_deadlock(void)
      * is still pending. */
     ktimer_lock();
     spin_lock(&sched_lock);
-    bool dead = sched_counts.live > 0 && sched_counts.sync_blocked == sched_counts.live &&
-                ktimer_pending() == 0 && sched_counts.wakeups != reported_at;
-    int n = 0, total = 0, killed = 0;
-    if (dead) {
-        for (struct thread *t = all_threads; t; t = t->all_next) {
-            if (t->state != THREAD_BLOCKED)
-                continue;
-            if (n < REPORT_MAX_SHOWN) {
-                struct report_row *r = &rows[n++];
-                r->id = t->id;
-                memcpy(r->name, t->name, THREAD_NAME_SIZE);
-                sched_describe_wait(t, r->waiting, sizeof(r->waiting));
-                r->job = t->job ? t->job->id : 0;
-                memcpy(r->job_name, t->job ? t->job->name : "", JOB_NAME_SIZE);
-            }
-            total++;
-        }
-        for (struct thread *t = all_threads; t; t = t->all_next) {
-            if (t->state == THREAD_BLOCKED && t->job != NULL) {
-                sched_kill(t);
-                killed++;
-            }
-        }
-        reported_at = sched_counts.wakeups;
-    }
+    bool dead = deadlocked() && sched_counts.wakeups != reported_at;
+    int shown = 0, total = 0, in_jobs = 0;
+    uint64_t seen_at = sched_counts.wakeups;
+    if (dead)
+        total = snapshot(&shown, &in_jobs);
     spin_unlock(&sched_lock);
     ktimer_unlock();
-    if (dead) {
-        kprintf("all threads are asleep - deadlock!\n");
-        for (int i = n - 1; i >= 0; i--) {
-            struct report_row *r = &rows[i];
-            if (r->job)
-                kprintf("  thread '%s' (id %d, in '%s'): %s\n", r->name, r->id, r->job_name, r->waiting);
-            else
-                kprintf("  thread '%s' (id %d, kernel): %s\n", r->name, r->id, r->waiting);
-        }
-        if (total > n)
-            kprintf("  ... and %d more threads\n", total - n);
-        if (killed > 0)
-            kprintf("deadlock: %d thread%s of the commands above ended; the kernel goes on\n",
-                    killed, killed == 1 ? "" : "s");
-        else
-            kprintf("deadlock: only kernel threads: they stay blocked\n");
+    if (!dead) {
+        spin_unlock(&report_lock);
+        return;
     }
+
+    /* Printed before any thread is woken, so the report comes before
+     * whatever the ended commands print next (the shell's prompt). */
+    kprintf("all threads are asleep - deadlock!\n");
+    for (int i = shown - 1; i >= 0; i--) {
+        struct report_row *r = &rows[i];
+        if (r->job)
+            kprintf("  thread '%s' (id %d, in '%s'): %s\n", r->name, r->id, r->job_name, r->waiting);
+        else
+            kprintf("  thread '%s' (id %d, kernel): %s\n", r->name, r->id, r->waiting);
+    }
+    if (total > shown)
+        kprintf("  ... and %d more threads\n", total - shown);
+    if (in_jobs > 0)
+        kprintf("deadlock: ending the %d thread%s of the commands above; the kernel goes on\n",
+                in_jobs, in_jobs == 1 ? "" : "s");
+    else
+        kprintf("deadlock: only kernel threads: they stay blocked\n");
+
+    /* Nothing could have woken since: no thread runs and no timer is due. */
+    ktimer_lock();
+    spin_lock(&sched_lock);
+    if (deadlocked() && sched_counts.wakeups == seen_at) {
+        for (struct thread *t = all_threads; t; t = t->all_next) {
+            if (t->state == THREAD_BLOCKED && t->job != NULL)
+                sched_kill(t);
+        }
+    }
+    reported_at = sched_counts.wakeups;
+    spin_unlock(&sched_lock);
+    ktimer_unlock();
     spin_unlock(&report_lock);
 }

@@ -8,7 +8,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "kprintf.h"
 #include "panic.h"
 #include "thread.h"
 #include "wait.h"
@@ -76,10 +75,9 @@ void wg_add(struct waitgroup *wg, long n)
     if (count < 0)
         wg->count = 0;
     spin_unlock(&wg->lock);
-    if (count < 0) {
-        kprintf("bug: wait group '%s': counter went negative (%ld)\n", wg->lock.name, count);
-        thread_stop_for_bug(__builtin_return_address(0));
-    }
+    if (count < 0)
+        thread_stop_for_bug(__builtin_return_address(0), "wait group '%s': counter went negative (%ld)",
+                            wg->lock.name, count);
 }
 
 /* A function of its own, not a call to wg_add, so that a bug report names
@@ -91,10 +89,9 @@ void wg_done(struct waitgroup *wg)
     if (!negative && --wg->count == 0)
         wait_wake_all(&wg->waiters);
     spin_unlock(&wg->lock);
-    if (negative) {
-        kprintf("bug: wait group '%s': wg_done with the counter at 0\n", wg->lock.name);
-        thread_stop_for_bug(__builtin_return_address(0));
-    }
+    if (negative)
+        thread_stop_for_bug(__builtin_return_address(0), "wait group '%s': wg_done with the counter at 0",
+                            wg->lock.name);
 }
 
 void wg_wait(struct waitgroup *wg)

@@ -9,6 +9,7 @@
  * releases it. So the lock passes from thread to thread across
  * context_switch, as in xv6.
  */
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +17,7 @@
 #include "backtrace.h"
 #include "cpu.h"
 #include "errno.h"
+#include "format.h"
 #include "heap.h"
 #include "job.h"
 #include "kprintf.h"
@@ -31,6 +33,7 @@
 #include "x86.h"
 
 #define PS_MAX_SHOWN 64
+#define BUG_TEXT_SIZE 96
 
 void context_switch(uint64_t *save_rsp, uint64_t load_rsp);
 void thread_start(void);
@@ -551,13 +554,20 @@ void thread_unwind(void)
     recover_jump(p);
 }
 
-void thread_stop_for_bug(const void *caller)
+void thread_stop_for_bug(const void *caller, const char *fmt, ...)
 {
+    char what[BUG_TEXT_SIZE];
+    va_list args;
+    va_start(args, fmt);
+    kvsnprintf(what, sizeof(what), fmt, args);
+    va_end(args);
     struct thread *t = this_cpu()->current;
     uint64_t offset;
     const char *fn = ksym_lookup((uint64_t)caller, &offset);
-    kprintf("bug: in thread '%s' (id %d), called from %s+0x%llx; the thread is stopped, "
-            "the kernel goes on\n", t->name, t->id, fn ? fn : "?", (unsigned long long)offset);
+    /* One kprintf, one line: reports from two CPUs do not mix. */
+    kprintf("bug: %s, in thread '%s' (id %d), called from %s+0x%llx; the %s is stopped, "
+            "the kernel goes on\n", what, t->name, t->id, fn ? fn : "?", (unsigned long long)offset,
+            t->recover ? "command" : "thread");
     thread_unwind();
 }
 

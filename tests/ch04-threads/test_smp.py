@@ -2,11 +2,10 @@
 on several of them, the self tests hold with any number of CPUs, and a
 panic on one CPU stops them all."""
 import re
-import time
 
 import pytest
 
-from harness import FAIL_STATUS, PASS_STATUS, Machine, grade
+from harness import FAIL_STATUS, PASS_STATUS, Machine, grade, settled_mem
 
 PROMPT = r"cubos> "
 
@@ -24,26 +23,6 @@ def test_four_cpus_come_online_and_share_the_work(chapter):
     assert len(cpus) >= 2, f"every worker ran on CPU {cpus}: no parallelism"
     m.send("halt\r")
     assert m.wait_exit() == PASS_STATUS
-
-
-def mem(m):
-    return m.command("mem", r"\n(frames: .*\nheap: .*)\n").group(1)
-
-
-def settled_mem(m, expected=None):
-    """`mem` once it holds still (or shows expected): a background job has
-    said it is done a moment before its thread ends, and the idle thread
-    frees an ended detached thread when its CPU has nothing else to do."""
-    last = mem(m)
-    for _ in range(30):
-        if last == expected:
-            break
-        time.sleep(0.1)
-        now = mem(m)
-        if expected is None and now == last:
-            break
-        last = now
-    return last
 
 
 def test_ps_shows_a_background_spawn_on_several_cpus(chapter):
