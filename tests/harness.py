@@ -277,16 +277,26 @@ def mem(m):
     return m.command("mem", r"\n(frames: .*\nheap: .*)\n").group(1)
 
 
+def mem_usage(text):
+    """From `mem`'s lines: (heap bytes in use, heap objects, frames in use
+    outside the heap's pages). The heap keeps emptied pages for its next
+    objects, so a page more or less in it is not a leak; as the kernel's
+    own self tests do, count its pages apart."""
+    frames = int(re.search(r"frames: \d+ free \(\d+ MiB\), (\d+) in use", text).group(1))
+    heap = re.search(r"heap: (\d+) bytes in (\d+) objects, (\d+) pages", text)
+    return int(heap.group(1)), int(heap.group(2)), frames - int(heap.group(3))
+
+
 def settled_mem(m, expected=None, seconds=3):
-    """`mem` once it holds still (or shows expected): a background job has
-    said it is done a moment before its thread ends, and the idle thread
+    """mem_usage once it holds still (or equals expected): a background job
+    has said it is done a moment before its thread ends, and the idle thread
     frees an ended detached thread when its CPU has nothing else to do."""
-    last = mem(m)
+    last = mem_usage(mem(m))
     for _ in range(int(seconds * 10)):
         if last == expected:
             break
         time.sleep(0.1)
-        now = mem(m)
+        now = mem_usage(mem(m))
         if expected is None and now == last:
             break
         last = now
@@ -314,14 +324,29 @@ UNIT_CFLAGS = ["-std=gnu11", "-g", "-O1", "-Wall", "-Wextra", "-Werror",
                "-fno-omit-frame-pointer"]
 
 
-def run_unit_test(chapter, test, sources):
+def run_unit_test(chapter, test, sources, *, include_dirs=(), sanitizers="address,undefined",
+                  pthread=False):
     """Build tests/<test> (a C file) with the chapter's own copies of
     sources, under ASan and UBSan, run it, and fail with its output if it
-    fails: the code tested is the code the kernel runs."""
+    fails: the code tested is the code the kernel runs.
+
+    include_dirs: folders under tests/ searched before the chapter's
+    include/, for a host stand-in of a kernel header; sanitizers: what
+    -fsanitize= gets ("thread": ThreadSanitizer, which excludes ASan; the
+    program is then named after it too); pthread: link with -pthread."""
     src = TOP / chapter
-    exe = OUT / chapter / "unit" / Path(test).stem
+    name = Path(test).stem
+    cflags = UNIT_CFLAGS
+    if sanitizers != "address,undefined":
+        name += "-" + sanitizers.replace(",", "-")
+        cflags = [f for f in UNIT_CFLAGS if not f.startswith("-fsanitize=")] + [f"-fsanitize={sanitizers}"]
+    if pthread:
+        cflags = [*cflags, "-pthread"]
+    exe = OUT / chapter / "unit" / name
     exe.parent.mkdir(parents=True, exist_ok=True)
-    build = subprocess.run(["gcc", *UNIT_CFLAGS, "-iquote", str(src / "include"),
+    build = subprocess.run(["gcc", *cflags,
+                            *[arg for d in include_dirs for arg in ("-iquote", str(TOP / "tests" / d))],
+                            "-iquote", str(src / "include"),
                             "-iquote", str(TOP / "tests"),
                             "-iquote", str(TOP / "tests" / "ch01-boot" / "unit"), "-o", str(exe),
                             *[str(src / s) for s in sources], str(TOP / "tests" / test)],

@@ -22,6 +22,10 @@ struct sched_counts {
 };
 extern struct sched_counts sched_counts;
 
+/* Put the current thread to sleep on wq (NULL: parked, thread_park) for
+ * the reason why, and switch away; sched_lock held. */
+void sched_block(struct wait_queue *wq, const struct wait_reason *why);
+
 /* Make t runnable (from BLOCKED, SLEEPING or new). */
 void make_ready(struct thread *t);
 

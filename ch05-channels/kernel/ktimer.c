@@ -12,6 +12,7 @@
 #include "errno.h"
 #include "heap.h"
 #include "ktimer.h"
+#include "panic.h"
 #include "spinlock.h"
 #include "timer.h"
 
@@ -37,14 +38,22 @@ static void swap(size_t a, size_t b)
 
 static void sift_up(size_t i)
 {
+    /* LAB(timer-heap): move the timer at i up while it is due before its
+     * parent, at (i - 1) / 2 (swap keeps each timer's index right). */
+    /* LAB-STUB: panic("lab timer-heap: sift_up is not written yet"); */
     while (i > 0 && earlier(i, (i - 1) / 2)) {
         swap(i, (i - 1) / 2);
         i = (i - 1) / 2;
     }
+    /* END LAB(timer-heap) */
 }
 
 static void sift_down(size_t i)
 {
+    /* LAB(timer-heap): move the timer at i down while one of its children,
+     * at 2i + 1 and 2i + 2, is due before it: swap it with the earlier
+     * child each time. */
+    /* LAB-STUB: panic("lab timer-heap: sift_down is not written yet"); */
     for (;;) {
         size_t first = i, left = 2 * i + 1, right = left + 1;
         if (left < count && earlier(left, first))
@@ -56,6 +65,7 @@ static void sift_down(size_t i)
         swap(i, first);
         i = first;
     }
+    /* END LAB(timer-heap) */
 }
 
 /* Take the timer at index i out of the heap. */

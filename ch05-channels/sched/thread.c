@@ -9,7 +9,6 @@
  * releases it. So the lock passes from thread to thread across
  * context_switch, as in xv6.
  */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,7 +16,6 @@
 #include "backtrace.h"
 #include "cpu.h"
 #include "errno.h"
-#include "format.h"
 #include "heap.h"
 #include "job.h"
 #include "kprintf.h"
@@ -32,8 +30,6 @@
 #include "trap.h"
 #include "x86.h"
 
-#define PS_MAX_SHOWN 64
-#define BUG_TEXT_SIZE 96
 
 void context_switch(uint64_t *save_rsp, uint64_t load_rsp);
 void thread_start(void);
@@ -366,9 +362,7 @@ void thread_kill_current(void)
     thread_exit();
 }
 
-/* Put the current thread to sleep on wq (NULL: parked, thread_park) for
- * the reason why, and switch away. sched_lock held. */
-static void block_current(struct wait_queue *wq, const struct wait_reason *why)
+void sched_block(struct wait_queue *wq, const struct wait_reason *why)
 {
     struct thread *me = this_cpu()->current;
     me->state = THREAD_BLOCKED;
@@ -399,7 +393,7 @@ void thread_join(struct thread *t)
             thread_detach(t);
             thread_unwind();
         }
-        block_current(&t->joiners, &why);
+        sched_block(&t->joiners, &why);
     }
     forget_thread(t);
     spin_unlock(&sched_lock);
@@ -472,20 +466,6 @@ void sched_preempt(void)
         thread_yield();
 }
 
-void sched_kill_point(struct trap_frame *tf)
-{
-    struct cpu *cpu = this_cpu();
-    struct thread *t = cpu->current;
-    /* Interrupts on where it was stopped: it held no spinlock there. */
-    if (t == NULL || t == cpu->idle || !t->killed || !(tf->rflags & RFLAGS_IF))
-        return;
-    if (recover_resume_quietly(tf)) {
-        t->killed = false;
-        return;
-    }
-    thread_exit();
-}
-
 void wait_sleep(struct wait_queue *wq, struct spinlock *lock, const struct wait_reason *why)
 {
     if (!spin_held(lock))
@@ -495,7 +475,7 @@ void wait_sleep(struct wait_queue *wq, struct spinlock *lock, const struct wait_
     spin_unlock(lock);          /* interrupts stay off: sched_lock is held */
     struct thread *t = this_cpu()->current;
     if (!t->killed)
-        block_current(wq, why);
+        sched_block(wq, why);
     spin_unlock(&sched_lock);
     if (t->killed)
         thread_unwind();
@@ -517,58 +497,6 @@ void wait_wake_all(struct wait_queue *wq)
     for (struct thread *t; (t = queue_pop(wq)) != NULL;)
         make_ready(t);
     spin_unlock(&sched_lock);
-}
-
-void thread_park(struct spinlock *const *held, int n, const struct wait_reason *why)
-{
-    sched_check_may_sleep(__func__, __builtin_return_address(0), (unsigned)n);
-    spin_lock(&sched_lock);
-    for (int i = n - 1; i >= 0; i--)
-        spin_unlock(held[i]);
-    if (!this_cpu()->current->killed)
-        block_current(NULL, why);
-    spin_unlock(&sched_lock);
-}
-
-void thread_unpark(struct thread *t)
-{
-    spin_lock(&sched_lock);
-    if (t->state == THREAD_BLOCKED && t->wq == NULL)
-        make_ready(t);
-    spin_unlock(&sched_lock);
-}
-
-bool thread_killed(void)
-{
-    return __atomic_load_n(&this_cpu()->current->killed, __ATOMIC_RELAXED);
-}
-
-void thread_unwind(void)
-{
-    struct thread *t = this_cpu()->current;
-    struct recover_point *p = t->recover;
-    if (p == NULL)
-        thread_exit();
-    t->recover = NULL;
-    t->killed = false;          /* it lives on, at its recovery point */
-    recover_jump(p);
-}
-
-void thread_stop_for_bug(const void *caller, const char *fmt, ...)
-{
-    char what[BUG_TEXT_SIZE];
-    va_list args;
-    va_start(args, fmt);
-    kvsnprintf(what, sizeof(what), fmt, args);
-    va_end(args);
-    struct thread *t = this_cpu()->current;
-    uint64_t offset;
-    const char *fn = ksym_lookup((uint64_t)caller, &offset);
-    /* One kprintf, one line: reports from two CPUs do not mix. */
-    kprintf("bug: %s, in thread '%s' (id %d), called from %s+0x%llx; the %s is stopped, "
-            "the kernel goes on\n", what, t->name, t->id, fn ? fn : "?", (unsigned long long)offset,
-            t->recover ? "command" : "thread");
-    thread_unwind();
 }
 
 void sched_kill(struct thread *t)
@@ -594,7 +522,7 @@ void sched_wait_job_threads(struct job *j)
     static const struct wait_reason why = { WAIT_SYNC, "wait for", "job", "threads to end", NULL };
     spin_lock(&sched_lock);
     while (j->threads > 0)
-        block_current(&j->gone, &why);
+        sched_block(&j->gone, &why);
     /* Threads its command made and never joined, ended: nobody will join them now. */
     for (struct thread *t = all_threads; t; t = t->all_next) {
         if (t->job != j)
@@ -626,59 +554,4 @@ bool thread_stack_guard_owner(uint64_t addr, char name[THREAD_NAME_SIZE])
     if (locked)
         spin_unlock(&sched_lock);
     return true;
-}
-
-static const char *state_name(enum thread_state s)
-{
-    switch (s) {
-    case THREAD_READY: return "ready";
-    case THREAD_RUNNING: return "running";
-    case THREAD_BLOCKED: return "blocked";
-    case THREAD_SLEEPING: return "sleeping";
-    case THREAD_ZOMBIE: return "zombie";
-    }
-    return "?";
-}
-
-void sched_print_threads(void)
-{
-    /* Copy under the lock, print after: printing may take the console's
-     * lock. The copy is the caller's own, so two `ps` may run at once. */
-    struct ps_row {
-        int id;
-        char name[THREAD_NAME_SIZE];
-        enum thread_state state;
-        unsigned cpu;
-        uint64_t ticks;
-        char waiting[WAIT_DESCRIPTION_SIZE];
-    } *rows = kmalloc(PS_MAX_SHOWN * sizeof(*rows));
-    if (rows == NULL) {
-        kprintf("ps: no memory\n");
-        return;
-    }
-    int n = 0, total = 0;
-    spin_lock(&sched_lock);
-    for (struct thread *t = all_threads; t; t = t->all_next, total++) {
-        if (n < PS_MAX_SHOWN) {
-            rows[n].id = t->id;
-            memcpy(rows[n].name, t->name, THREAD_NAME_SIZE);
-            rows[n].state = t->state;
-            rows[n].cpu = t->cpu;
-            rows[n].ticks = t->cpu_ticks;
-            rows[n].waiting[0] = '\0';
-            if (t->state == THREAD_BLOCKED)
-                sched_describe_wait(t, rows[n].waiting, sizeof(rows[n].waiting));
-            n++;
-        }
-    }
-    spin_unlock(&sched_lock);
-
-    /* CPU: where it runs, or where it last ran; TIME: CPU time it used. */
-    kprintf("  ID  NAME             STATE     CPU  TIME (ms)  WAITING FOR\n");
-    for (int i = n - 1; i >= 0; i--)
-        kprintf("%4d  %-16s %-9s %3u  %9llu  %s\n", rows[i].id, rows[i].name, state_name(rows[i].state),
-                rows[i].cpu, (unsigned long long)(rows[i].ticks * 1000 / TIMER_HZ), rows[i].waiting);
-    if (total > n)
-        kprintf("  ... and %d more threads\n", total - n);
-    kfree(rows);
 }
