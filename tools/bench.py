@@ -26,6 +26,10 @@ HOST_REFERENCE = {
     "yield": ("yield", "pthreads sched_yield ping-pong, one CPU"),
     "handoff": ("futex", "pthreads futex handoff, one CPU"),
     "create+join": ("create+join", "pthread_create+pthread_join"),
+    "spinlock": ("spinlock", "pthread_spin_lock+unlock, uncontended"),
+    "spinlock contended": ("spinlock contended", "pthread spinlock, threads on CPUs 0 and 1"),
+    "IPI round trip": ("futex round trip", "futex ping-pong between CPUs 0 and 1, per round trip"),
+    "wake-up latency": ("futex wake latency", "FUTEX_WAKE on CPU 0 until FUTEX_WAIT returns on CPU 1"),
 }
 
 # Host programs in tools/bench/ and the chapter sources each one links with;
@@ -36,17 +40,27 @@ HOST_PROGRAMS = {
     "host_threads.c": ["sched/switch.S"],
 }
 
-LINE = re.compile(r"^(bench|host) (\S+): (\d+) cycles/op", re.MULTILINE)
-NS = re.compile(r"^(?:bench (\S+): \d+ cycles/op, (\d+) ns/op|ns (\S+): (\d+))", re.MULTILINE)
+# Names may have spaces ("IPI round trip"); a name ends at the last ": "
+# before the figure.
+LINE = re.compile(r"^(bench|host) (.+?): (\d+) cycles/op", re.MULTILINE)
+NS = re.compile(r"^(?:bench (.+?): \d+ cycles/op, (\d+) ns/op|ns (.+?): (\d+)$)", re.MULTILINE)
+SKIPPED = re.compile(r"^(bench|host) (.+?): skipped, (.*)$", re.MULTILINE)
 
 
 def parse(text, kind):
-    """{name: (cycles, ns or None)} from the lines of one kind (bench or host)."""
+    """{name: (cycles, ns or None)} from the lines of one kind (bench or
+    host), in the order printed; a skipped benchmark's value is the reason."""
     ns = {}
     for m in NS.finditer(text):
         name, value = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
         ns[name] = int(value)
-    return {name: (int(n), ns.get(name)) for k, name, n in LINE.findall(text) if k == kind}
+    figures = {}
+    for m in sorted([*LINE.finditer(text), *SKIPPED.finditer(text)], key=lambda m: m.start()):
+        if m.group(1) != kind:
+            continue
+        name, value = m.group(2), m.group(3)
+        figures[name] = (int(value), ns.get(name)) if m.re is LINE else value
+    return figures
 
 
 def kernel_figures(chapter, accel):
@@ -113,27 +127,36 @@ def main():
     def show(fig):
         if fig is None:
             return "-"
+        if isinstance(fig, str):
+            return "skipped"
         cycles, ns = fig
         return f"{cycles} cyc" + (f" / {ns} ns" if ns is not None else "")
 
     def ratio(a, b):
         # Compare nanoseconds when both sides have them (the TSCs may differ), else cycles.
-        if a is None or b is None:
+        if not isinstance(a, tuple) or not isinstance(b, tuple):
             return "-"
         if a[1] is not None and b[1]:
             return f"{a[1] / b[1]:.1f}x"
         return f"{a[0] / b[0]:.1f}x" if b[0] else "-"
 
+    skipped = []
     for name, fig in tcg.items():
         host_name, description = HOST_REFERENCE.get(name, (name, "-"))
         h = host.get(host_name)
         k = kvm.get(name)
         rows.append((name, show(fig), show(k), description, show(h), ratio(fig, h), ratio(k, h)))
+        for who, what, value in (("cubos TCG", name, fig), ("cubos KVM", name, k),
+                                 ("host", host_name, h)):
+            if isinstance(value, str):
+                skipped.append(f"{who} {what}: skipped, {value}")
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for i, r in enumerate(rows):
         print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
         if i == 0:
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    if skipped:
+        print("\n" + "\n".join(skipped))
     print("\nOnly the KVM column runs the kernel's code at native speed; under TCG every guest"
           "\ninstruction is translated, so TCG/host measures QEMU as much as cubos. The host"
           "\nreference is Linux in this machine's VM, itself virtualised.")
