@@ -26,10 +26,10 @@ HOST_REFERENCE = {
     "yield": ("yield", "pthreads sched_yield ping-pong, one CPU"),
     "handoff": ("futex", "pthreads futex handoff, one CPU"),
     "create+join": ("create+join", "pthread_create+pthread_join"),
-    "spinlock": ("spinlock", "pthread_spin_lock+unlock, uncontended"),
-    "spinlock contended": ("spinlock contended", "pthread spinlock, threads on CPUs 0 and 1"),
-    "IPI round trip": ("futex round trip", "futex ping-pong between CPUs 0 and 1, per round trip"),
-    "wake-up latency": ("futex wake latency", "FUTEX_WAKE on CPU 0 until FUTEX_WAIT returns on CPU 1"),
+    "spinlock": ("spinlock", "pthread_spin_lock+unlock"),
+    "spinlock contended": ("spinlock contended", "pthread spinlock, CPUs 0 and 1"),
+    "IPI round trip": ("futex round trip", "futex round trip, CPUs 0 and 1"),
+    "wake-up latency": ("futex wake latency", "FUTEX_WAKE to woken waiter, CPU 0 to 1"),
 }
 
 # Host programs in tools/bench/ and the chapter sources each one links with;
@@ -45,6 +45,9 @@ HOST_PROGRAMS = {
 LINE = re.compile(r"^(bench|host) (.+?): (\d+) cycles/op", re.MULTILINE)
 NS = re.compile(r"^(?:bench (.+?): \d+ cycles/op, (\d+) ns/op|ns (.+?): (\d+)$)", re.MULTILINE)
 SKIPPED = re.compile(r"^(bench|host) (.+?): skipped, (.*)$", re.MULTILINE)
+# What a run says about how a figure came about, printed under the table:
+# how often a contended lock changed hands, how often a waiter really slept.
+DETAIL = re.compile(r"^(?:handoffs|slept) .+$", re.MULTILINE)
 
 
 def parse(text, kind):
@@ -63,8 +66,12 @@ def parse(text, kind):
     return figures
 
 
+def details(text, who):
+    return [f"{who} {line}" for line in DETAIL.findall(text)]
+
+
 def kernel_figures(chapter, accel):
-    """Boot with "bench"; return ({name: cycles}, note)."""
+    """Boot with "bench"; return ({name: cycles}, note, details)."""
     extra = ["-accel", "kvm"] if accel == "kvm" else []
     timeout = 300 if accel == "kvm" else 120
     m = Machine(chapter, f"bench-{accel}", options="exit=qemu bench",
@@ -77,14 +84,16 @@ def kernel_figures(chapter, accel):
             status = m.wait_exit()
         except AssertionError:
             # Keep what finished before the time ran out.
-            return parse(m.transcript, "bench"), f"not all results in {timeout} s"
+            return (parse(m.transcript, "bench"), f"not all results in {timeout} s",
+                    details(m.transcript, f"cubos {accel.upper()}"))
     if status != PASS_STATUS:
-        return {}, describe_status(status)
-    return parse(m.transcript, "bench"), ""
+        return {}, describe_status(status), []
+    return parse(m.transcript, "bench"), "", details(m.transcript, f"cubos {accel.upper()}")
 
 
 def host_figures(chapter):
-    figures = {}
+    """Build and run the host programs; return ({name: cycles}, details)."""
+    figures, notes = {}, []
     for program, needs in HOST_PROGRAMS.items():
         if not all((TOP / chapter / n).exists() for n in needs):
             continue
@@ -96,7 +105,8 @@ def host_figures(chapter):
                         str(TOP / "tools" / "bench" / program), *sources], check=True)
         out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
         figures.update(parse(out, "host"))
-    return figures
+        notes += details(out, "host")
+    return figures, notes
 
 
 def kvm_wanted():
@@ -110,11 +120,11 @@ def kvm_wanted():
 def main():
     chapter = sys.argv[1]
     subprocess.run(["make", "-s", "-C", str(TOP / chapter), "all"], check=True)
-    host = host_figures(chapter)
-    tcg, tcg_note = kernel_figures(chapter, "tcg")
-    kvm, kvm_note = {}, kvm_wanted()
+    host, host_details = host_figures(chapter)
+    tcg, tcg_note, tcg_details = kernel_figures(chapter, "tcg")
+    kvm, kvm_note, kvm_details = {}, kvm_wanted(), []
     if not kvm_note:
-        kvm, kvm_note = kernel_figures(chapter, "kvm")
+        kvm, kvm_note, kvm_details = kernel_figures(chapter, "kvm")
     if not tcg:
         sys.exit(f"bench: the kernel gave no figures under TCG: {tcg_note}")
 
@@ -157,6 +167,9 @@ def main():
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     if skipped:
         print("\n" + "\n".join(skipped))
+    notes = tcg_details + kvm_details + host_details
+    if notes:
+        print("\n" + "\n".join(notes))
     print("\nOnly the KVM column runs the kernel's code at native speed; under TCG every guest"
           "\ninstruction is translated, so TCG/host measures QEMU as much as cubos. The host"
           "\nreference is Linux in this machine's VM, itself virtualised.")
