@@ -26,6 +26,10 @@ HOST_REFERENCE = {
     "yield": ("yield", "pthreads sched_yield ping-pong, one CPU"),
     "handoff": ("futex", "pthreads futex handoff, one CPU"),
     "create+join": ("create+join", "pthread_create+pthread_join"),
+    "spinlock": ("spinlock", "pthread_spin_lock+unlock"),
+    "spinlock contended": ("spinlock contended", "pthread spinlock, CPUs 0 and 1"),
+    "IPI round trip": ("futex round trip", "futex round trip, CPUs 0 and 1"),
+    "wake-up latency": ("futex wake latency", "FUTEX_WAKE to woken waiter, CPU 0 to 1"),
 }
 
 # Host programs in tools/bench/ and the chapter sources each one links with;
@@ -36,21 +40,38 @@ HOST_PROGRAMS = {
     "host_threads.c": ["sched/switch.S"],
 }
 
-LINE = re.compile(r"^(bench|host) (\S+): (\d+) cycles/op", re.MULTILINE)
-NS = re.compile(r"^(?:bench (\S+): \d+ cycles/op, (\d+) ns/op|ns (\S+): (\d+))", re.MULTILINE)
+# Names may have spaces ("IPI round trip"); a name ends at the last ": "
+# before the figure.
+LINE = re.compile(r"^(bench|host) (.+?): (\d+) cycles/op", re.MULTILINE)
+NS = re.compile(r"^(?:bench (.+?): \d+ cycles/op, (\d+) ns/op|ns (.+?): (\d+)$)", re.MULTILINE)
+SKIPPED = re.compile(r"^(bench|host) (.+?): skipped, (.*)$", re.MULTILINE)
+# What a run says about how a figure came about, printed under the table:
+# how often a contended lock changed hands, how often a waiter really slept.
+DETAIL = re.compile(r"^(?:handoffs|slept) .+$", re.MULTILINE)
 
 
 def parse(text, kind):
-    """{name: (cycles, ns or None)} from the lines of one kind (bench or host)."""
+    """{name: (cycles, ns or None)} from the lines of one kind (bench or
+    host), in the order printed; a skipped benchmark's value is the reason."""
     ns = {}
     for m in NS.finditer(text):
         name, value = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
         ns[name] = int(value)
-    return {name: (int(n), ns.get(name)) for k, name, n in LINE.findall(text) if k == kind}
+    figures = {}
+    for m in sorted([*LINE.finditer(text), *SKIPPED.finditer(text)], key=lambda m: m.start()):
+        if m.group(1) != kind:
+            continue
+        name, value = m.group(2), m.group(3)
+        figures[name] = (int(value), ns.get(name)) if m.re is LINE else value
+    return figures
+
+
+def details(text, who):
+    return [f"{who} {line}" for line in DETAIL.findall(text)]
 
 
 def kernel_figures(chapter, accel):
-    """Boot with "bench"; return ({name: cycles}, note)."""
+    """Boot with "bench"; return ({name: cycles}, note, details)."""
     extra = ["-accel", "kvm"] if accel == "kvm" else []
     timeout = 300 if accel == "kvm" else 120
     m = Machine(chapter, f"bench-{accel}", options="exit=qemu bench",
@@ -63,14 +84,16 @@ def kernel_figures(chapter, accel):
             status = m.wait_exit()
         except AssertionError:
             # Keep what finished before the time ran out.
-            return parse(m.transcript, "bench"), f"not all results in {timeout} s"
+            return (parse(m.transcript, "bench"), f"not all results in {timeout} s",
+                    details(m.transcript, f"cubos {accel.upper()}"))
     if status != PASS_STATUS:
-        return {}, describe_status(status)
-    return parse(m.transcript, "bench"), ""
+        return {}, describe_status(status), []
+    return parse(m.transcript, "bench"), "", details(m.transcript, f"cubos {accel.upper()}")
 
 
 def host_figures(chapter):
-    figures = {}
+    """Build and run the host programs; return ({name: cycles}, details)."""
+    figures, notes = {}, []
     for program, needs in HOST_PROGRAMS.items():
         if not all((TOP / chapter / n).exists() for n in needs):
             continue
@@ -82,7 +105,8 @@ def host_figures(chapter):
                         str(TOP / "tools" / "bench" / program), *sources], check=True)
         out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
         figures.update(parse(out, "host"))
-    return figures
+        notes += details(out, "host")
+    return figures, notes
 
 
 def kvm_wanted():
@@ -96,11 +120,11 @@ def kvm_wanted():
 def main():
     chapter = sys.argv[1]
     subprocess.run(["make", "-s", "-C", str(TOP / chapter), "all"], check=True)
-    host = host_figures(chapter)
-    tcg, tcg_note = kernel_figures(chapter, "tcg")
-    kvm, kvm_note = {}, kvm_wanted()
+    host, host_details = host_figures(chapter)
+    tcg, tcg_note, tcg_details = kernel_figures(chapter, "tcg")
+    kvm, kvm_note, kvm_details = {}, kvm_wanted(), []
     if not kvm_note:
-        kvm, kvm_note = kernel_figures(chapter, "kvm")
+        kvm, kvm_note, kvm_details = kernel_figures(chapter, "kvm")
     if not tcg:
         sys.exit(f"bench: the kernel gave no figures under TCG: {tcg_note}")
 
@@ -113,27 +137,39 @@ def main():
     def show(fig):
         if fig is None:
             return "-"
+        if isinstance(fig, str):
+            return "skipped"
         cycles, ns = fig
         return f"{cycles} cyc" + (f" / {ns} ns" if ns is not None else "")
 
     def ratio(a, b):
         # Compare nanoseconds when both sides have them (the TSCs may differ), else cycles.
-        if a is None or b is None:
+        if not isinstance(a, tuple) or not isinstance(b, tuple):
             return "-"
         if a[1] is not None and b[1]:
             return f"{a[1] / b[1]:.1f}x"
         return f"{a[0] / b[0]:.1f}x" if b[0] else "-"
 
+    skipped = []
     for name, fig in tcg.items():
         host_name, description = HOST_REFERENCE.get(name, (name, "-"))
         h = host.get(host_name)
         k = kvm.get(name)
         rows.append((name, show(fig), show(k), description, show(h), ratio(fig, h), ratio(k, h)))
+        for who, what, value in (("cubos TCG", name, fig), ("cubos KVM", name, k),
+                                 ("host", host_name, h)):
+            if isinstance(value, str):
+                skipped.append(f"{who} {what}: skipped, {value}")
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for i, r in enumerate(rows):
         print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
         if i == 0:
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    if skipped:
+        print("\n" + "\n".join(skipped))
+    notes = tcg_details + kvm_details + host_details
+    if notes:
+        print("\n" + "\n".join(notes))
     print("\nOnly the KVM column runs the kernel's code at native speed; under TCG every guest"
           "\ninstruction is translated, so TCG/host measures QEMU as much as cubos. The host"
           "\nreference is Linux in this machine's VM, itself virtualised.")
