@@ -9,7 +9,7 @@ below, whose tests share files and so run one after another on one worker.
 """
 import pytest
 
-from harness import TOP, make
+from harness import TOP, Machine, make
 
 def xdist_group(path):
     """The group of the tests in path that share files: the book's build
@@ -48,3 +48,10 @@ def chapter(request):
         pytest.fail(f"tests/{name} has no chapter {name}/ to test")
     build_chapter(name)
     return name
+
+
+@pytest.fixture(autouse=True)
+def no_machine_left_running():
+    """After each test, whatever happened in it, no QEMU of it runs on."""
+    yield
+    Machine.stop_all()

@@ -113,8 +113,11 @@ class Machine:
         self.proc = None
 
     # -- lifecycle ---------------------------------------------------------
+    running = []                # started and not yet stopped, for stop_all
+
     def start(self):
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        Machine.running.append(self)
         self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
@@ -137,6 +140,15 @@ class Machine:
             self.proc.kill()
             self.proc.wait()
         self.log_path.write_text(self.transcript)
+        if self in Machine.running:
+            Machine.running.remove(self)
+
+    @classmethod
+    def stop_all(cls):
+        """Stop every machine a test left running (it failed before `halt`):
+        an orphaned QEMU would go on using a CPU for the tests after it."""
+        for m in list(cls.running):
+            m.stop()
 
     def _read(self, stream):
         while True:

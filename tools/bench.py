@@ -32,6 +32,13 @@ HOST_REFERENCE = {
     "wake-up latency": ("futex wake latency", "FUTEX_WAKE to woken waiter, CPU 0 to 1"),
 }
 
+# The channel benchmarks (ch05 on) are set beside the same work in Go,
+# tools/bench/go/chanbench.go, run with GOMAXPROCS=1 and 2 in the same run.
+GO_PROGRAM = TOP / "tools" / "bench" / "go" / "chanbench.go"
+GO_LINE = re.compile(r"^go (.+?): (\d+) ns/op", re.MULTILINE)
+GO_BENCHMARKS = ("chan pingpong", "chan buffered", "select 4", "primes 5000")
+GO_MAXPROCS = (1, 2)
+
 # Host programs in tools/bench/ and the chapter sources each one links with;
 # a program is built only for chapters that have those sources.
 HOST_PROGRAMS = {
@@ -73,7 +80,7 @@ def details(text, who):
 def kernel_figures(chapter, accel):
     """Boot with "bench"; return ({name: cycles}, note, details)."""
     extra = ["-accel", "kvm"] if accel == "kvm" else []
-    timeout = 300 if accel == "kvm" else 120
+    timeout = 300
     m = Machine(chapter, f"bench-{accel}", options="exit=qemu bench",
                 extra=extra, timeout=timeout)
     if accel == "kvm":
@@ -109,6 +116,47 @@ def host_figures(chapter):
     return figures, notes
 
 
+def go_figures(chapter):
+    """{GOMAXPROCS: {name: ns}} from chanbench.go, for chapters with channels."""
+    if not (TOP / chapter / "chan").is_dir():
+        return {}
+    out_dir = TOP / "tests" / "out" / "bench"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    exe = out_dir / "chanbench"
+    env = dict(os.environ, GOCACHE=str(out_dir / "gocache"), GO111MODULE="off", CGO_ENABLED="0")
+    subprocess.run(["go", "build", "-o", str(exe), str(GO_PROGRAM)], check=True, env=env)
+    figures = {}
+    for procs in GO_MAXPROCS:
+        done = subprocess.run([str(exe)], capture_output=True, text=True, check=True,
+                              env=dict(env, GOMAXPROCS=str(procs)))
+        figures[procs] = {name: int(ns) for name, ns in GO_LINE.findall(done.stdout)}
+    return figures
+
+
+def print_go_table(tcg, go):
+    """cubos's channel figures beside Go's: ns per operation, and the ratios."""
+    def show(ns):
+        if ns is None:
+            return "-"
+        return f"{ns / 1e9:.2f} s" if ns >= 10 ** 9 else f"{ns} ns"
+
+    header = ("operation", "cubos TCG", *(f"Go GOMAXPROCS={p}" for p in GO_MAXPROCS),
+              *(f"cubos/Go({p})" for p in GO_MAXPROCS))
+    rows = [header]
+    for name in GO_BENCHMARKS:
+        fig = tcg.get(name)
+        ns = fig[1] if isinstance(fig, tuple) else None
+        gos = [go.get(p, {}).get(name) for p in GO_MAXPROCS]
+        rows.append((name, show(ns), *(show(g) for g in gos),
+                     *(f"{ns / g:.1f}x" if ns is not None and g else "-" for g in gos)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    print("\nChannels beside Go on the host (ns per operation; primes 5000: the whole sieve):\n")
+    for i, r in enumerate(rows):
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+        if i == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+
+
 def kvm_wanted():
     if os.environ.get("BENCH_KVM") != "1":
         return "not run (set BENCH_KVM=1 to add it)"
@@ -121,6 +169,7 @@ def main():
     chapter = sys.argv[1]
     subprocess.run(["make", "-s", "-C", str(TOP / chapter), "all"], check=True)
     host, host_details = host_figures(chapter)
+    go = go_figures(chapter)
     tcg, tcg_note, tcg_details = kernel_figures(chapter, "tcg")
     kvm, kvm_note, kvm_details = {}, kvm_wanted(), []
     if not kvm_note:
@@ -152,6 +201,8 @@ def main():
 
     skipped = []
     for name, fig in tcg.items():
+        if name in GO_BENCHMARKS and go:
+            continue                    # in the table beside Go
         host_name, description = HOST_REFERENCE.get(name, (name, "-"))
         h = host.get(host_name)
         k = kvm.get(name)
@@ -165,6 +216,8 @@ def main():
         print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
         if i == 0:
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    if go:
+        print_go_table(tcg, go)
     if skipped:
         print("\n" + "\n".join(skipped))
     notes = tcg_details + kvm_details + host_details

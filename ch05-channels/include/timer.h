@@ -24,4 +24,7 @@ uint64_t timer_lapic_rate(void);
 /* The time-stamp counter's rate, in cycles per second. */
 uint64_t timer_tsc_rate(void);
 
+/* Spin at least us microseconds, timed with the TSC; interrupts as they are. */
+void timer_wait_us(uint64_t us);
+
 #endif

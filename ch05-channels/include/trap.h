@@ -18,6 +18,7 @@
 #define VEC_KEYBOARD 33         /* ISA IRQ 1 */
 #define VEC_COM1 36             /* ISA IRQ 4 */
 #define VEC_RESCHED 0xF0        /* IPI: a thread is ready, look at the run queue */
+#define VEC_BENCH_IPI 0xF1      /* IPI: `make bench`'s round trip between two CPUs */
 #define VEC_BENCH 0x80          /* a software interrupt for `make bench` */
 #define VEC_SPURIOUS 0xFF       /* local APIC spurious interrupts: no EOI */
 #define NVECTORS 256

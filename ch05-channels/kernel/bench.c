@@ -4,7 +4,8 @@
  * tools/bench.py boots the kernel with "bench" on the command line, reads
  * these lines, and sets them beside the same operations measured on the
  * host in the same run. Each benchmark runs a warm-up round first, so the
- * figure is the steady state, not the first-touch cost.
+ * figure is the steady state, not the first-touch cost. The benchmarks
+ * between CPUs are in bench_smp.c.
  */
 #include <stdint.h>
 
@@ -23,7 +24,7 @@
 #define SWITCH_ROUNDS 20000
 #define CREATE_ROUNDS 2000
 
-static void report(const char *name, uint64_t cycles, unsigned ops)
+void bench_report(const char *name, uint64_t cycles, unsigned ops)
 {
     uint64_t ns = cycles * 1000000 / (timer_tsc_rate() / 1000) / ops;
     kprintf("bench %s: %llu cycles/op, %llu ns/op (%u ops)\n", name,
@@ -138,16 +139,18 @@ static uint64_t time_create_join(void)
 void bench_run(void)
 {
     time_yield();
-    report("yield", time_yield(), 2 * SWITCH_ROUNDS);
+    bench_report("yield", time_yield(), 2 * SWITCH_ROUNDS);
     time_handoff();
-    report("handoff", time_handoff(), 2 * SWITCH_ROUNDS);
+    bench_report("handoff", time_handoff(), 2 * SWITCH_ROUNDS);
     time_create_join();
-    report("create+join", time_create_join(), CREATE_ROUNDS);
+    bench_report("create+join", time_create_join(), CREATE_ROUNDS);
     trap_set_handler(VEC_BENCH, on_bench_interrupt);
     time_interrupt();
-    report("int+iretq", time_interrupt(), ROUNDS);
+    bench_report("int+iretq", time_interrupt(), ROUNDS);
     time_frames();
-    report("frame_alloc+frame_free", time_frames(), ROUNDS);
+    bench_report("frame_alloc+frame_free", time_frames(), ROUNDS);
     time_kmalloc();
-    report("kmalloc+kfree(64)", time_kmalloc(), ROUNDS);
+    bench_report("kmalloc+kfree(64)", time_kmalloc(), ROUNDS);
+    bench_smp_run();
+    bench_chan_run();
 }

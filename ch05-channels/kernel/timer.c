@@ -113,3 +113,10 @@ uint64_t timer_tsc_rate(void)
 {
     return tsc_rate;
 }
+
+void timer_wait_us(uint64_t us)
+{
+    uint64_t end = rdtsc() + tsc_rate / 1000000 * us;
+    while (rdtsc() < end)
+        __asm__ volatile("pause");
+}

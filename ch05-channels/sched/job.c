@@ -36,15 +36,16 @@ void job_end(struct job *j)
 {
     struct thread *me = thread_current();
     spin_lock(&sched_lock);
+    /* Out of the job first: from here on neither the deadlock check nor
+     * anything else can kill this thread for the job's sake. */
+    me->job = NULL;
+    me->killed = false;
     for (struct thread *t = all_threads; t; t = t->all_next) {
-        if (t->job == j && t != me && t->state != THREAD_ZOMBIE)
+        if (t->job == j && t->state != THREAD_ZOMBIE)
             sched_kill(t);
     }
     spin_unlock(&sched_lock);
     sched_wait_job_threads(j);
-    spin_lock(&sched_lock);
-    me->job = NULL;
-    spin_unlock(&sched_lock);
 
     /* Nothing of the job runs now: free what it owns, newest first (a
      * timer before the channel it sends on). */

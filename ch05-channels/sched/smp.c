@@ -64,13 +64,6 @@ static volatile uintptr_t shootdown_va;
 static volatile size_t shootdown_npages;
 static unsigned shootdown_left;                 /* CPUs that have not flushed yet */
 
-static void wait_us(uint64_t us)
-{
-    uint64_t end = rdtsc() + timer_tsc_rate() / 1000000 * us;
-    while (rdtsc() < end)
-        __asm__ volatile("pause");
-}
-
 /* The first page below 1 MiB (not page 0, the real-mode interrupt table)
  * that the memory map says is usable, or 0. The frame allocator never
  * hands out low memory, so it is free to use. */
@@ -136,7 +129,7 @@ static bool start_one(struct cpu *c, paddr_t page, struct ap_trampoline_args *ar
     c->state = CPU_STARTING;
 
     lapic_send_init(c->apic_id);
-    wait_us(INIT_WAIT_US);
+    timer_wait_us(INIT_WAIT_US);
     __atomic_store_n(&boot_cpu_tsc, rdtsc(), __ATOMIC_RELAXED);
     for (int sipi = 0; sipi < 2; sipi++) {
         lapic_send_startup(c->apic_id, (uint8_t)(page >> PAGE_SHIFT));

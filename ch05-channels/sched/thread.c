@@ -118,6 +118,12 @@ void make_ready(struct thread *t)
 
 void sched_check_may_sleep(const char *what, const void *caller, unsigned locks_allowed)
 {
+    /* Read this CPU's counts with interrupts off: with them on, a
+     * preemption could move the thread to another CPU halfway through
+     * and the counts read would be some other thread's (whose spinlock
+     * would then look held). With them on, no spinlock is held anyway. */
+    bool were_on = irq_enabled();
+    irq_disable();
     struct cpu *cpu = this_cpu();
     const char *why = NULL;
     if (trap_in_interrupt())
@@ -128,6 +134,8 @@ void sched_check_may_sleep(const char *what, const void *caller, unsigned locks_
         why = "with interrupts turned off";
     else if (cpu->current == cpu->idle)
         why = "in the idle thread, which must always be able to run";
+    if (were_on)
+        irq_enable();
     if (why == NULL)
         return;
     uint64_t offset;
