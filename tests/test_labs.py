@@ -148,7 +148,7 @@ def make_lab(*args):
     (["CH=ch99-nothing"], "no chapter 'ch99-nothing' (chapters: ch01-boot"),
     (["CH=ch01-boot", "LAB=no-such-lab"], "no lab 'no-such-lab' (labs: "),
     (["CH=ch01-boot", "LAB=context-switch"], "lab 'context-switch' has no marked region in ch01-boot "
-                                             "(it is in: ch04-threads)"),
+                                             "(it is in: ch04-threads"),
 ])
 def test_make_lab_names_what_is_wrong(args, message, tmp_path):
     done = make_lab(*args, f"OUT={tmp_path / 'lab'}")

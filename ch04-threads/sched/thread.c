@@ -347,7 +347,7 @@ void thread_sleep_ms(uint64_t ms)
 {
     /* Wake at the first tick boundary at least ms from now: the current
      * tick is partly over, so one more than ms worth of ticks. */
-    uint64_t ticks = (ms * TIMER_HZ + 999) / 1000;
+    uint64_t ticks = timer_ms_to_ticks(ms);
     might_sleep();
     spin_lock(&sched_lock);
     struct thread *t = this_cpu()->current;

@@ -20,6 +20,7 @@
 #include "cpu.h"
 #include "heap.h"
 #include "ktimer.h"
+#include "spinlock.h"
 #include "thread.h"
 #include "waiter.h"
 #include "x86.h"
@@ -39,16 +40,20 @@ struct select_timeout {
 
 static uint64_t random_state[MAX_CPUS];
 
-/* xorshift64 (Marsaglia, 2003), one state per CPU, seeded from the TSC. */
+/* xorshift64 (Marsaglia, 2003), one state per CPU, seeded from the TSC;
+ * interrupts off, so no other thread steps this CPU's state meanwhile. */
 static uint64_t random_next(void)
 {
+    irq_push_off();
     uint64_t *s = &random_state[this_cpu()->id];
     if (*s == 0)
         *s = rdtsc() | 1;
     *s ^= *s << 13;
     *s ^= *s >> 7;
     *s ^= *s << 17;
-    return *s;
+    uint64_t r = *s;
+    irq_pop_off();
+    return r;
 }
 
 /* Lock (or unlock) the channels of the first n records' lock order. */

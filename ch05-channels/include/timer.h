@@ -24,6 +24,16 @@ uint64_t timer_lapic_rate(void);
 /* The time-stamp counter's rate, in cycles per second. */
 uint64_t timer_tsc_rate(void);
 
+/* Whole ticks in ms milliseconds, rounded up, without overflowing for
+ * any ms (at most TIMER_FOREVER_TICKS: "never", as far as anyone waits). */
+#define TIMER_FOREVER_TICKS (UINT64_MAX / 4)
+static inline uint64_t timer_ms_to_ticks(uint64_t ms)
+{
+    /* ms * TIMER_HZ would overflow for ms above 2^64 / TIMER_HZ. */
+    uint64_t ticks = ms / 1000 * TIMER_HZ + (ms % 1000 * TIMER_HZ + 999) / 1000;
+    return ticks < TIMER_FOREVER_TICKS ? ticks : TIMER_FOREVER_TICKS;
+}
+
 /* Spin at least us microseconds, timed with the TSC; interrupts as they are. */
 void timer_wait_us(uint64_t us);
 

@@ -46,6 +46,7 @@
 #define INIT_WAIT_US 10000              /* after INIT (SDM vol 3A, 8.4.4.1) */
 #define STARTUP_WAIT_US 200             /* after each start-up IPI */
 #define ONLINE_WAIT_US 1000000          /* for ap_main to report; it calibrates its timer (50 ms) */
+#define TSC_SYNC_ROUNDS 16              /* round trips to the boot CPU for its TSC */
 
 /* The trampoline's parameters, at ap_trampoline_args (ap_trampoline.S). */
 struct ap_trampoline_args {
@@ -58,7 +59,12 @@ struct ap_trampoline_args {
 extern const char ap_trampoline_start[], ap_trampoline_end[], ap_trampoline_args[];
 
 static volatile bool stopping;                  /* a panic stops every CPU */
-static uint64_t boot_cpu_tsc;                   /* the boot CPU's TSC, published as it waits */
+/* An AP asks the boot CPU for its TSC (request = n), the boot CPU answers
+ * (answer = n, with its TSC in boot_tsc): see sync_tsc. */
+static struct {
+    uint32_t request, answer;
+    uint64_t boot_tsc;
+} tsc_sync;
 static struct spinlock shootdown_lock = SPINLOCK_INIT("tlb shootdown");
 static volatile uintptr_t shootdown_va;
 static volatile size_t shootdown_npages;
@@ -79,13 +85,17 @@ static paddr_t trampoline_page(const struct boot_info *bi)
     return 0;
 }
 
-/* Wait up to us microseconds for c to come online, publishing this CPU's
- * TSC all the while. True if it did. */
+/* Wait up to us microseconds for c to come online, answering its
+ * requests for this CPU's TSC all the while. True if it did. */
 static bool wait_online(const struct cpu *c, uint64_t us)
 {
     uint64_t end = rdtsc() + timer_tsc_rate() / 1000000 * us;
-    for (uint64_t now; (now = rdtsc()) < end;) {
-        __atomic_store_n(&boot_cpu_tsc, now, __ATOMIC_RELAXED);
+    while (rdtsc() < end) {
+        uint32_t n = __atomic_load_n(&tsc_sync.request, __ATOMIC_ACQUIRE);
+        if (n != tsc_sync.answer) {
+            tsc_sync.boot_tsc = rdtsc();
+            __atomic_store_n(&tsc_sync.answer, n, __ATOMIC_RELEASE);
+        }
         if (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == CPU_ONLINE)
             return true;
         __asm__ volatile("pause");
@@ -93,15 +103,39 @@ static bool wait_online(const struct cpu *c, uint64_t us)
     return __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == CPU_ONLINE;
 }
 
+/* Set this AP's TSC to the boot CPU's. Its own restarted from 0 when it
+ * was reset, and time measured on one CPU and read on another (a thread
+ * that moved) must agree. Ask for the boot CPU's TSC a few times: each
+ * answer was read somewhere between our TSC before the request (t0) and
+ * after the answer (t1), so take it as read at the midpoint, from the
+ * quickest round trip, whose error is at most half of it (Cristian's
+ * clock synchronisation). A plain copy of a published value would be off
+ * by however long the copy was delayed, milliseconds when QEMU does not
+ * run the two virtual CPUs at once. */
+static void sync_tsc(void)
+{
+    uint64_t best_rtt = UINT64_MAX;
+    int64_t offset = 0;
+    for (uint32_t n = 1; n <= TSC_SYNC_ROUNDS; n++) {
+        uint64_t t0 = rdtsc();
+        __atomic_store_n(&tsc_sync.request, n, __ATOMIC_RELEASE);
+        while (__atomic_load_n(&tsc_sync.answer, __ATOMIC_ACQUIRE) != n)
+            __asm__ volatile("pause");
+        uint64_t t1 = rdtsc();
+        if (t1 - t0 < best_rtt) {
+            best_rtt = t1 - t0;
+            offset = (int64_t)(tsc_sync.boot_tsc - (t0 + (t1 - t0) / 2));
+        }
+    }
+    wrmsr(MSR_TSC, rdtsc() + (uint64_t)offset);
+}
+
 /* The first C code of an AP, on the stack smp_start gave it. */
 __attribute__((noreturn)) void ap_main(struct cpu *c);
 
 void ap_main(struct cpu *c)
 {
-    /* Its TSC restarted from 0 when it was reset; time measured on one CPU
-     * and read on another must agree, so take the boot CPU's, which it
-     * publishes while it waits (off by the few cycles the copy takes). */
-    wrmsr(MSR_TSC, __atomic_load_n(&boot_cpu_tsc, __ATOMIC_RELAXED));
+    sync_tsc();
     cpu_init_ap(c);
     trap_init_ap();
     lapic_init();
@@ -130,7 +164,6 @@ static bool start_one(struct cpu *c, paddr_t page, struct ap_trampoline_args *ar
 
     lapic_send_init(c->apic_id);
     timer_wait_us(INIT_WAIT_US);
-    __atomic_store_n(&boot_cpu_tsc, rdtsc(), __ATOMIC_RELAXED);
     for (int sipi = 0; sipi < 2; sipi++) {
         lapic_send_startup(c->apic_id, (uint8_t)(page >> PAGE_SHIFT));
         if (wait_online(c, STARTUP_WAIT_US))
