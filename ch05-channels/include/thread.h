@@ -26,7 +26,7 @@ enum thread_state {
     THREAD_READY,               /* in the run queue */
     THREAD_RUNNING,
     THREAD_BLOCKED,             /* in a wait queue */
-    THREAD_SLEEPING,            /* in the sleep list until wake_tick */
+    THREAD_SLEEPING,            /* in the sleep list until wake_clock */
     THREAD_ZOMBIE,              /* exited, waiting for thread_join or sched_reap */
 };
 
@@ -40,7 +40,7 @@ struct thread {
     int stack_slot;             /* -1 for the boot thread, which keeps the boot stack */
     uint64_t cpu_ticks;         /* timer ticks spent running */
     unsigned cpu;               /* the CPU it runs on, or last ran on */
-    uint64_t wake_tick;         /* when SLEEPING */
+    uint64_t wake_clock;        /* when SLEEPING: timer_clock() to wake at */
     bool joined;                /* someone called thread_join on it */
     bool detached;              /* nobody will: freed by sched_reap once it exits */
     struct recover_point *recover;  /* armed recovery point (recover.h), or NULL */
@@ -95,7 +95,7 @@ void sched_reap(void);
 /* Let the next ready thread run; the caller goes to the back of the queue. */
 void thread_yield(void);
 
-/* Sleep at least ms milliseconds (rounded up to whole timer ticks). May sleep. */
+/* Sleep at least ms milliseconds: until the first timer tick after that. May sleep. */
 void thread_sleep_ms(uint64_t ms);
 
 struct thread *thread_current(void);
@@ -140,7 +140,7 @@ void sched_check_may_sleep(const char *what, const void *caller, unsigned locks_
 
 /* Called by the timer interrupt on every tick: time accounting, waking
  * sleepers, and the end of the running thread's slice. */
-void sched_tick(uint64_t now);
+void sched_tick(void);
 
 /* Called at the end of every device interrupt: switch if a tick or a
  * wakeup asked for it. */

@@ -24,14 +24,21 @@ uint64_t timer_lapic_rate(void);
 /* The time-stamp counter's rate, in cycles per second. */
 uint64_t timer_tsc_rate(void);
 
-/* Whole ticks in ms milliseconds, rounded up, without overflowing for
- * any ms (at most TIMER_FOREVER_TICKS: "never", as far as anyone waits). */
-#define TIMER_FOREVER_TICKS (UINT64_MAX / 4)
-static inline uint64_t timer_ms_to_ticks(uint64_t ms)
+/* The clock deadlines are set on: the TSC, which a late tick interrupt
+ * does not hold back (a busy host delays QEMU's timer, and a tick count
+ * read then is behind, so a deadline counted from it would come early).
+ * timer_clock_after_ms: its reading ms milliseconds from now, saturating
+ * at TIMER_CLOCK_NEVER. */
+#define TIMER_CLOCK_NEVER UINT64_MAX
+uint64_t timer_clock(void);
+uint64_t timer_clock_after_ms(uint64_t ms);
+
+/* now + ms * per_ms, or TIMER_CLOCK_NEVER if that does not fit. */
+static inline uint64_t timer_deadline(uint64_t now, uint64_t ms, uint64_t per_ms)
 {
-    /* ms * TIMER_HZ would overflow for ms above 2^64 / TIMER_HZ. */
-    uint64_t ticks = ms / 1000 * TIMER_HZ + (ms % 1000 * TIMER_HZ + 999) / 1000;
-    return ticks < TIMER_FOREVER_TICKS ? ticks : TIMER_FOREVER_TICKS;
+    if (per_ms != 0 && ms > (TIMER_CLOCK_NEVER - now) / per_ms)
+        return TIMER_CLOCK_NEVER;
+    return now + ms * per_ms;
 }
 
 /* Spin at least us microseconds, timed with the TSC; interrupts as they are. */

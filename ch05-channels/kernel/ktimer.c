@@ -91,12 +91,6 @@ static void insert(struct ktimer *t)
     sift_up(count - 1);
 }
 
-static uint64_t ms_to_ticks(uint64_t ms)
-{
-    uint64_t ticks = timer_ms_to_ticks(ms);
-    return ticks > 0 ? ticks : 1;
-}
-
 void ktimer_init(struct ktimer *t, void (*fire)(struct ktimer *t))
 {
     t->deadline = 0;
@@ -124,9 +118,8 @@ int ktimer_start(struct ktimer *t, uint64_t ms, uint64_t period_ms)
         heap = h;
         size = bigger;
     }
-    /* One tick more than asked: the current tick is partly over. */
-    t->deadline = timer_ticks() + ms_to_ticks(ms) + 1;
-    t->period = period_ms ? ms_to_ticks(period_ms) : 0;
+    t->deadline = timer_clock_after_ms(ms);
+    t->period = period_ms ? timer_clock_after_ms(period_ms) - timer_clock() : 0;
     insert(t);
     spin_unlock(&lock);
     return 0;
@@ -142,15 +135,16 @@ bool ktimer_stop(struct ktimer *t)
     return pending;
 }
 
-void ktimer_tick(uint64_t now)
+void ktimer_tick(void)
 {
     spin_lock(&lock);
+    uint64_t now = timer_clock();
     while (count > 0 && heap[0]->deadline <= now) {
         struct ktimer *t = heap[0];
         remove_at(0);
         if (t->period) {
             t->deadline += t->period;
-            if (t->deadline <= now)     /* ticks were lost: do not fire to catch up */
+            if (t->deadline <= now)     /* late (ticks lost): do not fire to catch up */
                 t->deadline = now + t->period;
             insert(t);
         }

@@ -45,9 +45,9 @@ static void on_tick(struct trap_frame *tf)
     c->ticks++;
     if (c->id == 0) {
         ticks++;
-        ktimer_tick(ticks);
+        ktimer_tick();
     }
-    sched_tick(ticks);
+    sched_tick();
 }
 
 /* Busy-wait ms milliseconds (at most 54) on PIT channel 2, speaker off. */
@@ -120,6 +120,16 @@ uint64_t timer_uptime_ms(void)
 uint64_t timer_lapic_rate(void)
 {
     return lapic_rate;
+}
+
+uint64_t timer_clock(void)
+{
+    return rdtsc();
+}
+
+uint64_t timer_clock_after_ms(uint64_t ms)
+{
+    return timer_deadline(rdtsc(), ms, tsc_rate / 1000);
 }
 
 uint64_t timer_tsc_rate(void)

@@ -421,14 +421,13 @@ void thread_yield(void)
 
 void thread_sleep_ms(uint64_t ms)
 {
-    /* Wake at the first tick boundary at least ms from now: the current
-     * tick is partly over, so one more than ms worth of ticks. */
-    uint64_t ticks = timer_ms_to_ticks(ms);
+    /* Woken by the first tick after the deadline, on the clock (timer.h). */
+    uint64_t deadline = timer_clock_after_ms(ms);
     might_sleep();
     spin_lock(&sched_lock);
     struct thread *t = this_cpu()->current;
     if (!t->killed) {
-        t->wake_tick = timer_ticks() + ticks + 1;
+        t->wake_clock = deadline;
         t->state = THREAD_SLEEPING;
         t->next = sleepers;
         sleepers = t;
@@ -444,7 +443,7 @@ struct thread *thread_current(void)
     return this_cpu()->current;
 }
 
-void sched_tick(uint64_t now)
+void sched_tick(void)
 {
     struct cpu *cpu = this_cpu();
     if (cpu->current == NULL)
@@ -453,9 +452,10 @@ void sched_tick(uint64_t now)
     cpu->current->cpu_ticks++;
     if (cpu->current == cpu->idle)
         cpu->idle_ticks++;
+    uint64_t now = timer_clock();
     for (struct thread **p = &sleepers; *p;) {
         struct thread *t = *p;
-        if (t->wake_tick <= now) {
+        if (t->wake_clock <= now) {
             *p = t->next;
             make_ready(t);
         } else {

@@ -214,10 +214,24 @@ uint64_t timer_uptime_ms(void)
     return timer_ticks() * 1000 / TIMER_HZ;
 }
 
+/* The clock counts ticks here (the kernel's counts TSC cycles): a deadline
+ * ms from now is the first tick at least ms away. */
+uint64_t timer_clock(void)
+{
+    return timer_ticks();
+}
+
+uint64_t timer_clock_after_ms(uint64_t ms)
+{
+    uint64_t ticks = ms / 1000 * TIMER_HZ + (ms % 1000 * TIMER_HZ + 999) / 1000;
+    return timer_deadline(timer_clock(), ticks > 0 ? ticks : 1, 1);
+}
+
 /* One timer interrupt on CPU 0: the clock moves, due timers fire. */
 static inline void host_tick(void)
 {
-    ktimer_tick(__atomic_add_fetch(&host_ticks, 1, __ATOMIC_RELAXED));
+    __atomic_add_fetch(&host_ticks, 1, __ATOMIC_RELAXED);
+    ktimer_tick();
 }
 
 /* ---- Spinlocks ------------------------------------------------------------- */

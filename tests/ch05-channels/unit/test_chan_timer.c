@@ -33,7 +33,7 @@ static void tick_n(int n)
         host_tick();
 }
 
-/* chan_after(30): 3 ticks, plus the one under way; once. */
+/* chan_after(30): the third tick; once. */
 static void test_after(void)
 {
     host_watch("chan_after", 10);
@@ -42,7 +42,7 @@ static void test_after(void)
     CHECK(after != NULL && chan_cap(after->c) == 1);
     CHECK(host_job_resources() == 1);           /* the timer; its channel is the timer's */
     CHECK(ktimer_pending() == 1);
-    tick_n(3);
+    tick_n(2);
     CHECK(chan_len(after->c) == 0);
     tick_n(1);
     CHECK(chan_len(after->c) == 1);
@@ -54,14 +54,16 @@ static void test_after(void)
     CHECK(host_job_resources() == 0 && ktimer_pending() == 0);
 }
 
-/* chan_ticker(20): every 2 ticks, the first after 3; a tick nobody took is dropped. */
+/* chan_ticker(20): every 2 ticks; a tick nobody took is dropped. */
 static void test_ticker(void)
 {
     host_watch("chan_ticker", 10);
     uint64_t got = 0;
     struct chan_timer *ticker = chan_ticker(20);
-    uint64_t first = timer_ticks() + 3;
-    tick_n(3);
+    uint64_t first = timer_ticks() + 2;
+    tick_n(1);
+    CHECK(chan_len(ticker->c) == 0);
+    tick_n(1);
     CHECK(chan_len(ticker->c) == 1);
     tick_n(2);
     CHECK(chan_len(ticker->c) == 1);
@@ -85,7 +87,6 @@ static void test_wakes_receiver(void)
     timer_chan = wake->c;
     struct host_thread *r = host_spawn("receiver", timer_receiver, &got);
     host_wait_parked(r);
-    tick_n(1);
     CHECK(host_parked(r));
     tick_n(1);
     CHECK(host_join(r) == HOST_RETURNED);

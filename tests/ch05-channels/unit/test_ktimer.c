@@ -1,13 +1,13 @@
 /*
  * test_ktimer.c: the kernel timers' min-heap (kernel/ktimer.c).
  *
- * The kernel's clock is a variable the test advances by hand: timer_ticks
+ * The kernel's clock is a variable the test advances by hand: timer_clock
  * returns it, and each step calls ktimer_tick as the timer interrupt does.
  * The timers' lock is a counter (one thread here), which lets a firing
  * check that it runs with the lock held, and krealloc is realloc, which a
  * flag makes fail. Every timer is checked against a model that computes
- * its deadline from ktimer.h's contract: ms rounded up to whole ticks (at
- * least one), plus one for the tick already under way.
+ * its deadline from ktimer.h's contract: the first tick at least ms away
+ * (ms rounded up to whole ticks, at least one).
  *
  * The heap itself is static in ktimer.c, but every pending timer carries
  * its index in it, so the test rebuilds the heap from the timers and
@@ -33,6 +33,7 @@
 #include "errno.h"
 #include "heap.h"
 #include "ktimer.h"
+#include "timer.h"
 #include "spinlock.h"
 #include "timer.h"
 
@@ -63,9 +64,18 @@ void panic_at(const char *file, int line, const char *fmt, ...)
     abort();
 }
 
-uint64_t timer_ticks(void)
+/* The clock counts ticks here; a deadline ms from now is the first tick
+ * at least ms away (the kernel's counts TSC cycles, timer.c). */
+uint64_t timer_clock(void)
 {
     return now;
+}
+
+static uint64_t ticks_for(uint64_t ms);
+
+uint64_t timer_clock_after_ms(uint64_t ms)
+{
+    return timer_deadline(now, ticks_for(ms), 1);
 }
 
 void spin_lock(struct spinlock *l)
@@ -123,7 +133,7 @@ static uint64_t random_below(uint64_t n)
 
 static uint64_t ticks_for(uint64_t ms)
 {
-    uint64_t ticks = (ms * TIMER_HZ + 999) / 1000;
+    uint64_t ticks = ms / 1000 * TIMER_HZ + (ms % 1000 * TIMER_HZ + 999) / 1000;
     return ticks > 0 ? ticks : 1;
 }
 
@@ -168,7 +178,7 @@ static int start(struct timer *t, uint64_t ms, uint64_t period_ms)
     if (err == 0) {
         CHECK(!t->pending);
         t->pending = true;
-        t->deadline = now + ticks_for(ms) + 1;
+        t->deadline = now + ticks_for(ms);
         t->period = period_ms ? ticks_for(period_ms) : 0;
         model_pending++;
     }
@@ -191,7 +201,7 @@ static void tick(uint64_t step)
 {
     now += step;
     nfirings = 0;
-    ktimer_tick(now);
+    ktimer_tick();
     CHECK(lock_depth == 0);
     size_t due = 0;
     for (size_t i = 0; i < NTIMERS; i++) {
@@ -226,18 +236,17 @@ static void test_contract(void)
 {
     struct timer *a = &timers[0], *b = &timers[1];
     CHECK(!stop(a));                            /* never started */
-    CHECK(start(a, 0, 0) == 0);                 /* 0 ms: one tick, plus the one under way */
-    CHECK(a->kt.deadline == now + 2);
+    CHECK(start(a, 0, 0) == 0);                 /* 0 ms: due at the next tick */
+    CHECK(a->kt.deadline == now + 1);
     CHECK(start(a, 500, 0) == -EBUSY);          /* pending: unchanged */
-    CHECK(a->kt.deadline == now + 2);
+    CHECK(a->kt.deadline == now + 1);
     CHECK(start(b, 11, 15) == 0);               /* 2 ticks, then every 2 */
-    CHECK(b->kt.deadline == now + 3 && b->kt.period == 2);
+    CHECK(b->kt.deadline == now + 2 && b->kt.period == 2);
     CHECK(heap_ok());
-    tick(1);
-    CHECK(a->pending && b->pending);
     tick(1);                                    /* a fires */
     CHECK(!a->pending && a->kt.index == -1);
     CHECK(!stop(a));                            /* fired once: not pending */
+    CHECK(b->pending);
     tick(1);                                    /* b fires, and stays pending */
     CHECK(b->pending);
     tick(1);
@@ -247,7 +256,7 @@ static void test_contract(void)
     for (int i = 0; i < 5; i++)
         tick(1);                                /* stopped: b never fires again */
     CHECK(start(a, 10, 0) == 0);                /* a fired timer can start again */
-    CHECK(a->kt.deadline == now + 2);
+    CHECK(a->kt.deadline == now + 1);
     CHECK(stop(a));
     CHECK(ktimer_pending() == 0);
     /* ktimer_lock is the timers' lock, ktimer_unlock lets it go. */
@@ -379,22 +388,22 @@ static void test_lost_ticks(void)
     CHECK(heap_ok() && ktimer_pending() == 0);
 }
 
-/* A far deadline is far: ms * TIMER_HZ must not wrap around to a few
- * ticks (from UINT64_MAX / TIMER_HZ + 1 ms on, it does in 64 bits). The
- * exact deadline still fits: at most UINT64_MAX / 10 ticks from now. */
+/* A far deadline is far: now + ms * rate must not wrap around to a near
+ * tick (it did in 64 bits for ms above UINT64_MAX / TIMER_HZ); it stops
+ * at TIMER_CLOCK_NEVER, which never comes. */
 static void test_far_deadlines(void)
 {
     const uint64_t far[] = { UINT64_MAX / TIMER_HZ + 1, INT64_MAX, UINT64_MAX };
     for (size_t i = 0; i < sizeof(far) / sizeof(far[0]); i++) {
+        CHECK(timer_deadline(now, far[i], 2600000) == TIMER_CLOCK_NEVER);
+        CHECK(timer_deadline(UINT64_MAX - 5, 1, 5) == UINT64_MAX);
+        CHECK(timer_deadline(UINT64_MAX - 5, 1, 6) == TIMER_CLOCK_NEVER);
         struct ktimer *kt = &timers[i].kt;
         CHECK(ktimer_start(kt, far[i], 0) == 0);
-        unsigned __int128 ticks = ((unsigned __int128)far[i] * TIMER_HZ + 999) / 1000;
-        CHECK(kt->deadline == now + (uint64_t)ticks + 1);
-        if (kt->deadline < now + 1000)
-            printf("ktimer: a timer of %llu ms fires in %llu ticks\n", (unsigned long long)far[i],
-                   (unsigned long long)(kt->deadline - now));
+        CHECK(kt->deadline > now + 1000000);
         CHECK(ktimer_stop(kt));
     }
+    CHECK(timer_deadline(100, 3, 7) == 121);
 }
 
 int main(void)
