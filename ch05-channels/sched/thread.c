@@ -273,6 +273,9 @@ static struct thread *create(const char *name, unsigned pages, void (*entry)(voi
     t->job = this_cpu()->current->job;
     if (t->job)
         t->job->threads++;
+    /* Made by a thread whose job is ending: it ends too, or job_end would
+     * wait for it. */
+    t->killed = this_cpu()->current->killed;
     sched_counts.live++;
     make_ready(t);
     spin_unlock(&sched_lock);
