@@ -1,0 +1,25 @@
+/*
+ * clock.h: the time programs ask for (clock_gettime): a monotonic clock
+ * from the TSC, and the wall clock, from the CMOS real-time clock read
+ * once at boot plus the monotonic time since.
+ */
+#ifndef CUBOS_CLOCK_H
+#define CUBOS_CLOCK_H
+
+#include <stdint.h>
+
+#define NSEC_PER_SEC 1000000000ull
+
+/* Read the RTC (drivers/rtc.c) and start the clocks; after timer_init. */
+void clock_init(void);
+
+/* Nanoseconds since boot (clock_init), never going back. */
+uint64_t clock_monotonic_ns(void);
+
+/* Nanoseconds since 1970-01-01 00:00 UTC. */
+uint64_t clock_realtime_ns(void);
+
+/* Seconds since 1970 of the RTC's date and time now (drivers/rtc.c). */
+uint64_t rtc_read_epoch(void);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * sys.h: the system call handlers (syscall/sys_*.c), each named after its
+ * Linux call, each taking the raw argument registers. Listed here for the
+ * table in syscall/syscall.c; nothing else calls them.
+ */
+#ifndef CUBOS_SYS_H
+#define CUBOS_SYS_H
+
+#include <stdint.h>
+
+#define SYS(name) long sys_##name(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+#define SYS_UNUSED (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5
+
+/* syscall/sys_file.c */
+SYS(read); SYS(write); SYS(readv); SYS(writev); SYS(pread64); SYS(pwrite64);
+SYS(open); SYS(openat); SYS(close); SYS(lseek); SYS(fstat); SYS(stat); SYS(lstat);
+SYS(newfstatat); SYS(statx); SYS(getdents64); SYS(mkdir); SYS(mkdirat); SYS(unlink);
+SYS(unlinkat); SYS(rmdir); SYS(rename); SYS(renameat); SYS(renameat2); SYS(readlink);
+SYS(readlinkat); SYS(access); SYS(faccessat); SYS(faccessat2); SYS(fcntl); SYS(dup);
+SYS(dup2); SYS(dup3); SYS(ioctl); SYS(getcwd); SYS(chdir); SYS(fchdir); SYS(symlink);
+SYS(ftruncate); SYS(fsync);
+/* syscall/sys_mm.c */
+SYS(mmap); SYS(munmap); SYS(mprotect); SYS(madvise); SYS(mremap); SYS(brk);
+/* syscall/sys_proc.c */
+SYS(exit); SYS(exit_group); SYS(arch_prctl); SYS(set_tid_address); SYS(set_robust_list);
+SYS(clone); SYS(getpid); SYS(gettid); SYS(getppid); SYS(getuid); SYS(geteuid); SYS(getgid);
+SYS(getegid); SYS(getpgrp); SYS(getpgid); SYS(setpgid); SYS(getsid); SYS(setsid); SYS(uname);
+SYS(getrandom); SYS(sched_yield); SYS(sched_getaffinity); SYS(getrlimit); SYS(prlimit64);
+SYS(sysinfo); SYS(umask); SYS(rt_sigaction); SYS(rt_sigprocmask); SYS(sigaltstack);
+SYS(tgkill); SYS(tkill); SYS(kill); SYS(futex); SYS(getresuid); SYS(getresgid);
+/* syscall/sys_time.c */
+SYS(clock_gettime); SYS(clock_getres); SYS(gettimeofday); SYS(time); SYS(nanosleep);
+SYS(clock_nanosleep);
+
+#endif

@@ -1,0 +1,817 @@
+/*
+ * sys_file.c: the file system calls: descriptors, reading and writing,
+ * paths, metadata, directories.
+ *
+ * Paths are copied from the program into a kernel buffer first (a
+ * program's other thread could change them halfway otherwise); a path
+ * relative to a directory descriptor (the *at calls) starts there, or at
+ * the process's current directory for AT_FDCWD.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errno.h"
+#include "fd.h"
+#include "heap.h"
+#include "process.h"
+#include "string.h"
+#include "sys.h"
+#include "uaccess.h"
+#include "vfs.h"
+
+#define AT_FDCWD (-100)
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_REMOVEDIR 0x200
+#define AT_EMPTY_PATH 0x1000
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+#define F_DUPFD 0
+#define F_GETFD 1
+#define F_SETFD 2
+#define F_GETFL 3
+#define F_SETFL 4
+#define F_DUPFD_CLOEXEC 1030
+#define FD_CLOEXEC 1
+#define IOV_MAX 1024
+#define BLOCK_SIZE 4096
+#define DT_DIR 4
+#define DT_REG 8
+#define DT_LNK 10
+#define DT_CHR 2
+#define STATX_BASIC_STATS 0x7FF
+
+/* struct stat, x86-64 (arch/x86/include/uapi/asm/stat.h). */
+struct stat_k {
+    uint64_t st_dev, st_ino, st_nlink;
+    uint32_t st_mode, st_uid, st_gid, pad0;
+    uint64_t st_rdev;
+    int64_t st_size, st_blksize, st_blocks;
+    int64_t st_atime, st_atime_nsec, st_mtime, st_mtime_nsec, st_ctime, st_ctime_nsec;
+    int64_t unused[3];
+};
+
+struct statx_timestamp_k {
+    int64_t tv_sec;
+    uint32_t tv_nsec;
+    int32_t reserved;
+};
+
+/* struct statx (include/uapi/linux/stat.h). */
+struct statx_k {
+    uint32_t stx_mask, stx_blksize;
+    uint64_t stx_attributes;
+    uint32_t stx_nlink, stx_uid, stx_gid;
+    uint16_t stx_mode, pad1;
+    uint64_t stx_ino, stx_size, stx_blocks, stx_attributes_mask;
+    struct statx_timestamp_k stx_atime, stx_btime, stx_ctime, stx_mtime;
+    uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
+    uint64_t spare[14];
+};
+
+struct iovec_k {
+    uint64_t base, len;
+};
+
+static struct fd_table *files(void)
+{
+    return process_current()->files;
+}
+
+/* A path from the program: a kernel copy (kfree it) or NULL with *err. */
+static char *user_path(uint64_t upath, int *err)
+{
+    char *path = kmalloc(PATH_MAX);
+    if (path == NULL) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    long n = strncpy_from_user(path, (const char *)upath, PATH_MAX);
+    if (n < 0) {
+        *err = (int)n;
+        kfree(path);
+        return NULL;
+    }
+    return path;
+}
+
+/* Where a path relative to dirfd starts: an inode with a reference. */
+static int start_dir(int64_t dirfd, const char *path, struct inode **dir)
+{
+    if (path[0] == '/' || (int)dirfd == AT_FDCWD) {
+        *dir = process_current()->cwd;
+        inode_get(*dir);
+        return 0;
+    }
+    struct file *f = fd_get(files(), (int)dirfd);
+    if (f == NULL)
+        return -EBADF;
+    int err = S_ISDIR(f->inode->mode) ? 0 : -ENOTDIR;
+    if (err == 0) {
+        *dir = f->inode;
+        inode_get(*dir);
+    }
+    file_put(f);
+    return err;
+}
+
+/* Prepare a *at call: the copied path and its starting directory. */
+static char *at_path(int64_t dirfd, uint64_t upath, struct inode **dir, int *err)
+{
+    char *path = user_path(upath, err);
+    if (path == NULL)
+        return NULL;
+    *err = start_dir(dirfd, path, dir);
+    if (*err) {
+        kfree(path);
+        return NULL;
+    }
+    return path;
+}
+
+SYS(read)
+{
+    SYS_UNUSED;
+    struct file *f = fd_get(files(), (int)a0);
+    if (f == NULL)
+        return -EBADF;
+    long r = file_read(f, (char *)a1, a2, -1);
+    file_put(f);
+    return r;
+}
+
+SYS(write)
+{
+    SYS_UNUSED;
+    struct file *f = fd_get(files(), (int)a0);
+    if (f == NULL)
+        return -EBADF;
+    long r = file_write(f, (const char *)a1, a2, -1);
+    file_put(f);
+    return r;
+}
+
+SYS(pread64)
+{
+    SYS_UNUSED;
+    if ((int64_t)a3 < 0)
+        return -EINVAL;
+    struct file *f = fd_get(files(), (int)a0);
+    if (f == NULL)
+        return -EBADF;
+    long r = f->ops ? -ESPIPE : file_read(f, (char *)a1, a2, (int64_t)a3);
+    file_put(f);
+    return r;
+}
+
+SYS(pwrite64)
+{
+    SYS_UNUSED;
+    if ((int64_t)a3 < 0)
+        return -EINVAL;
+    struct file *f = fd_get(files(), (int)a0);
+    if (f == NULL)
+        return -EBADF;
+    long r = f->ops ? -ESPIPE : file_write(f, (const char *)a1, a2, (int64_t)a3);
+    file_put(f);
+    return r;
+}
+
+/* readv and writev: one buffer after another, stopping at a short one. */
+static long vector_io(uint64_t fd, uint64_t uiov, uint64_t count, bool write)
+{
+    if (count > IOV_MAX)
+        return -EINVAL;
+    struct file *f = fd_get(files(), (int)fd);
+    if (f == NULL)
+        return -EBADF;
+    long total = 0;
+    for (uint64_t i = 0; i < count; i++) {
+        struct iovec_k v;
+        if (copy_from_user(&v, (const struct iovec_k *)uiov + i, sizeof(v))) {
+            total = total ? total : -EFAULT;
+            break;
+        }
+        if (v.len == 0)
+            continue;
+        long r = write ? file_write(f, (const char *)v.base, v.len, -1)
+                       : file_read(f, (char *)v.base, v.len, -1);
+        if (r < 0) {
+            total = total ? total : r;
+            break;
+        }
+        total += r;
+        if ((uint64_t)r < v.len)
+            break;
+    }
+    file_put(f);
+    return total;
+}
+
+SYS(readv)
+{
+    SYS_UNUSED;
+    return vector_io(a0, a1, a2, false);
+}
+
+SYS(writev)
+{
+    SYS_UNUSED;
+    return vector_io(a0, a1, a2, true);
+}
+
+static long do_open(int64_t dirfd, uint64_t upath, uint64_t flags, uint64_t mode)
+{
+    int err;
+    struct inode *dir;
+    char *path = at_path(dirfd, upath, &dir, &err);
+    if (path == NULL)
+        return err;
+    struct process *p = process_current();
+    struct file *f;
+    err = file_open(dir, path, (unsigned)flags, (uint32_t)mode & ~p->umask, &f);
+    kfree(path);
+    inode_put(dir);
+    if (err)
+        return err;
+    int fd = fd_install(p->files, f, 0, flags & O_CLOEXEC);
+    if (fd < 0)
+        file_put(f);
+    return fd;
+}
+
+SYS(open)
+{
+    SYS_UNUSED;
+    return do_open(AT_FDCWD, a0, a1, a2);
+}
+
+SYS(openat)
+{
+    SYS_UNUSED;
+    return do_open((int64_t)(int)a0, a1, a2, a3);
+}
+
+SYS(close)
+{
+    SYS_UNUSED;
+    return fd_close(files(), (int)a0);
+}
+
+SYS(lseek)
+{
+    SYS_UNUSED;
+    struct file *f = fd_get(files(), (int)a0);
+    if (f == NULL)
+        return -EBADF;
+    long r;
+    if (f->ops && !f->priv)
+        r = (f->inode->mode & S_IFMT) == S_IFCHR ? 0 : -ESPIPE;
+    else {
+        mutex_lock(&f->pos_lock);
+        int64_t base = a2 == SEEK_SET ? 0 : a2 == SEEK_CUR ? (int64_t)f->pos :
+                       a2 == SEEK_END ? (int64_t)(f->priv ? f->priv_size : f->inode->size) : -1;
+        int64_t pos = base + (int64_t)a1;
+        if (base < 0 || a2 > SEEK_END || pos < 0)
+            r = -EINVAL;
+        else {
+            f->pos = (uint64_t)pos;
+            r = pos;
+        }
+        mutex_unlock(&f->pos_lock);
+    }
+    file_put(f);
+    return r;
+}
+
+static void fill_stat(struct inode *ino, struct stat_k *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->st_dev = 1;
+    st->st_ino = ino->ino;
+    st->st_nlink = ino->nlink ? ino->nlink : 1;
+    st->st_mode = ino->mode;
+    st->st_rdev = ino->rdev;
+    st->st_size = (int64_t)ino->size;
+    st->st_blksize = BLOCK_SIZE;
+    st->st_blocks = (int64_t)((ino->size + 511) / 512);
+    st->st_atime = st->st_mtime = st->st_ctime = (int64_t)(ino->mtime_ns / 1000000000);
+    st->st_atime_nsec = st->st_mtime_nsec = st->st_ctime_nsec = (int64_t)(ino->mtime_ns % 1000000000);
+}
+
+/* Resolve a *at path (or dirfd itself with AT_EMPTY_PATH and ""). */
+static int at_inode(int64_t dirfd, uint64_t upath, uint64_t flags, struct inode **out)
+{
+    int err;
+    struct inode *dir;
+    char *path = at_path(dirfd, upath, &dir, &err);
+    if (path == NULL)
+        return err;
+    if (path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
+        if ((int)dirfd == AT_FDCWD) {
+            *out = dir;
+            kfree(path);
+            return 0;
+        }
+        struct file *f = fd_get(files(), (int)dirfd);
+        err = f ? 0 : -EBADF;
+        if (f) {
+            *out = f->inode;
+            inode_get(*out);
+            file_put(f);
+        }
+    } else {
+        err = vfs_lookup(dir, path, !(flags & AT_SYMLINK_NOFOLLOW), out);
+    }
+    kfree(path);
+    inode_put(dir);
+    return err;
+}
+
+static long stat_at(int64_t dirfd, uint64_t upath, uint64_t ubuf, uint64_t flags)
+{
+    struct inode *ino;
+    int err = at_inode(dirfd, upath, flags, &ino);
+    if (err)
+        return err;
+    struct stat_k st;
+    fill_stat(ino, &st);
+    inode_put(ino);
+    return copy_to_user((void *)ubuf, &st, sizeof(st));
+}
+
+SYS(stat)
+{
+    SYS_UNUSED;
+    return stat_at(AT_FDCWD, a0, a1, 0);
+}
+
+SYS(lstat)
+{
+    SYS_UNUSED;
+    return stat_at(AT_FDCWD, a0, a1, AT_SYMLINK_NOFOLLOW);
+}
+
+SYS(newfstatat)
+{
+    SYS_UNUSED;
+    return stat_at((int64_t)(int)a0, a1, a2, a3);
+}
+
+SYS(fstat)
+{
+    SYS_UNUSED;
+    struct file *f = fd_get(files(), (int)a0);
+    if (f == NULL)
+        return -EBADF;
+    struct stat_k st;
+    fill_stat(f->inode, &st);
+    file_put(f);
+    return copy_to_user((void *)a1, &st, sizeof(st));
+}
+
+SYS(statx)
+{
+    SYS_UNUSED;
+    struct inode *ino;
+    int err = at_inode((int64_t)(int)a0, a1, a2, &ino);
+    if (err)
+        return err;
+    struct stat_k st;
+    fill_stat(ino, &st);
+    inode_put(ino);
+    struct statx_k sx;
+    memset(&sx, 0, sizeof(sx));
+    sx.stx_mask = STATX_BASIC_STATS;
+    sx.stx_blksize = BLOCK_SIZE;
+    sx.stx_nlink = (uint32_t)st.st_nlink;
+    sx.stx_mode = (uint16_t)st.st_mode;
+    sx.stx_ino = st.st_ino;
+    sx.stx_size = (uint64_t)st.st_size;
+    sx.stx_blocks = (uint64_t)st.st_blocks;
+    sx.stx_atime.tv_sec = sx.stx_mtime.tv_sec = sx.stx_ctime.tv_sec = st.st_mtime;
+    sx.stx_atime.tv_nsec = sx.stx_mtime.tv_nsec = sx.stx_ctime.tv_nsec = (uint32_t)st.st_mtime_nsec;
+    sx.stx_rdev_major = (uint32_t)st.st_rdev >> 8;
+    sx.stx_rdev_minor = (uint32_t)st.st_rdev & 0xFF;
+    sx.stx_dev_minor = 1;
+    return copy_to_user((void *)a4, &sx, sizeof(sx));
+}
+
+static unsigned char dirent_type(uint32_t mode)
+{
+    switch (mode & S_IFMT) {
+    case S_IFDIR: return DT_DIR;
+    case S_IFLNK: return DT_LNK;
+    case S_IFCHR: return DT_CHR;
+    default: return DT_REG;
+    }
+}
+
+/* getdents64: entries from f->pos on (0 ".", 1 "..", then the directory's). */
+SYS(getdents64)
+{
+    SYS_UNUSED;
+    struct file *f = fd_get(files(), (int)a0);
+    if (f == NULL)
+        return -EBADF;
+    if (!S_ISDIR(f->inode->mode)) {
+        file_put(f);
+        return -ENOTDIR;
+    }
+    uint8_t *buf = kmalloc(NAME_MAX + 1 + 24);
+    char *name = kmalloc(NAME_MAX + 1);
+    long done = buf && name ? 0 : -ENOMEM;
+    mutex_lock(&f->pos_lock);
+    while (done >= 0) {
+        struct inode *ino = NULL;
+        if (f->pos == 0 || f->pos == 1) {
+            memcpy(name, f->pos == 0 ? "." : "..", f->pos == 0 ? 2 : 3);
+            ino = f->inode;
+            inode_get(ino);
+        } else if (vfs_dir_entry(f->inode, f->pos - 2, name, NAME_MAX + 1, &ino) != 0) {
+            break;
+        }
+        size_t len = strlen(name);
+        size_t reclen = (19 + len + 1 + 7) & ~(size_t)7;
+        if ((size_t)done + reclen > a2) {
+            inode_put(ino);
+            if (done == 0)
+                done = -EINVAL;     /* not even one entry fits */
+            break;
+        }
+        memset(buf, 0, reclen);
+        uint64_t d_ino = ino->ino;
+        int64_t d_off = (int64_t)f->pos + 1;
+        uint16_t rl = (uint16_t)reclen;
+        memcpy(buf, &d_ino, 8);
+        memcpy(buf + 8, &d_off, 8);
+        memcpy(buf + 16, &rl, 2);
+        buf[18] = dirent_type(ino->mode);
+        memcpy(buf + 19, name, len + 1);
+        inode_put(ino);
+        if (copy_to_user((uint8_t *)a1 + done, buf, reclen)) {
+            done = done ? done : -EFAULT;
+            break;
+        }
+        done += (long)reclen;
+        f->pos++;
+    }
+    mutex_unlock(&f->pos_lock);
+    kfree(buf);
+    kfree(name);
+    file_put(f);
+    return done;
+}
+
+static long mkdir_at(int64_t dirfd, uint64_t upath, uint64_t mode)
+{
+    int err;
+    struct inode *dir;
+    char *path = at_path(dirfd, upath, &dir, &err);
+    if (path == NULL)
+        return err;
+    err = vfs_create(dir, path, S_IFDIR | ((uint32_t)mode & 07777 & ~process_current()->umask),
+                     NULL, NULL);
+    kfree(path);
+    inode_put(dir);
+    return err;
+}
+
+SYS(mkdir)
+{
+    SYS_UNUSED;
+    return mkdir_at(AT_FDCWD, a0, a1);
+}
+
+SYS(mkdirat)
+{
+    SYS_UNUSED;
+    return mkdir_at((int64_t)(int)a0, a1, a2);
+}
+
+static long unlink_at(int64_t dirfd, uint64_t upath, uint64_t flags)
+{
+    if (flags & ~(uint64_t)AT_REMOVEDIR)
+        return -EINVAL;
+    int err;
+    struct inode *dir;
+    char *path = at_path(dirfd, upath, &dir, &err);
+    if (path == NULL)
+        return err;
+    err = vfs_unlink(dir, path, flags & AT_REMOVEDIR);
+    kfree(path);
+    inode_put(dir);
+    return err;
+}
+
+SYS(unlink)
+{
+    SYS_UNUSED;
+    return unlink_at(AT_FDCWD, a0, 0);
+}
+
+SYS(rmdir)
+{
+    SYS_UNUSED;
+    return unlink_at(AT_FDCWD, a0, AT_REMOVEDIR);
+}
+
+SYS(unlinkat)
+{
+    SYS_UNUSED;
+    return unlink_at((int64_t)(int)a0, a1, a2);
+}
+
+static long rename_at(int64_t olddir, uint64_t uold, int64_t newdir, uint64_t unew, uint64_t flags)
+{
+    if (flags != 0)
+        return -EINVAL;             /* RENAME_NOREPLACE and friends: not in part 1 */
+    int err;
+    struct inode *d1, *d2;
+    char *from = at_path(olddir, uold, &d1, &err);
+    if (from == NULL)
+        return err;
+    char *to = at_path(newdir, unew, &d2, &err);
+    if (to == NULL) {
+        kfree(from);
+        inode_put(d1);
+        return err;
+    }
+    /* Both relative to the same start, or absolute: vfs_rename takes one. */
+    err = d1 == d2 || to[0] == '/' || from[0] == '/' ? vfs_rename(d1, from, to) : -EXDEV;
+    if (err == 0 && d1 != d2 && from[0] != '/' && to[0] != '/')
+        err = -EXDEV;
+    kfree(from);
+    kfree(to);
+    inode_put(d1);
+    inode_put(d2);
+    return err;
+}
+
+SYS(rename)
+{
+    SYS_UNUSED;
+    return rename_at(AT_FDCWD, a0, AT_FDCWD, a1, 0);
+}
+
+SYS(renameat)
+{
+    SYS_UNUSED;
+    return rename_at((int64_t)(int)a0, a1, (int64_t)(int)a2, a3, 0);
+}
+
+SYS(renameat2)
+{
+    SYS_UNUSED;
+    return rename_at((int64_t)(int)a0, a1, (int64_t)(int)a2, a3, a4);
+}
+
+SYS(symlink)
+{
+    SYS_UNUSED;
+    int err;
+    char *target = user_path(a0, &err);
+    if (target == NULL)
+        return err;
+    struct inode *dir;
+    char *path = at_path(AT_FDCWD, a1, &dir, &err);
+    if (path) {
+        err = vfs_create(dir, path, S_IFLNK | 0777, target, NULL);
+        kfree(path);
+        inode_put(dir);
+    }
+    kfree(target);
+    return err;
+}
+
+static long readlink_at(int64_t dirfd, uint64_t upath, uint64_t ubuf, uint64_t size)
+{
+    if ((int64_t)size <= 0)
+        return -EINVAL;
+    struct inode *ino;
+    int err = at_inode(dirfd, upath, AT_SYMLINK_NOFOLLOW, &ino);
+    if (err)
+        return err;
+    long r = -EINVAL;
+    if (S_ISLNK(ino->mode)) {
+        char *target = kmalloc(PATH_MAX);
+        int len = -ENOMEM;
+        if (target && ino->get_link)
+            len = ino->get_link(ino, target, PATH_MAX);
+        else if (target)
+            { len = (int)strlen(ino->link); memcpy(target, ino->link, (size_t)len + 1); }
+        if (len >= 0) {
+            size_t n = (size_t)len < size ? (size_t)len : size;
+            r = copy_to_user((void *)ubuf, target, n) ? -EFAULT : (long)n;
+        } else {
+            r = len;
+        }
+        kfree(target);
+    }
+    inode_put(ino);
+    return r;
+}
+
+SYS(readlink)
+{
+    SYS_UNUSED;
+    return readlink_at(AT_FDCWD, a0, a1, a2);
+}
+
+SYS(readlinkat)
+{
+    SYS_UNUSED;
+    return readlink_at((int64_t)(int)a0, a1, a2, a3);
+}
+
+/* Everything is root's, and root may do anything: existence is the test. */
+static long access_at(int64_t dirfd, uint64_t upath, uint64_t flags)
+{
+    struct inode *ino;
+    int err = at_inode(dirfd, upath, flags & AT_SYMLINK_NOFOLLOW, &ino);
+    if (err == 0)
+        inode_put(ino);
+    return err;
+}
+
+SYS(access)
+{
+    SYS_UNUSED;
+    return access_at(AT_FDCWD, a0, 0);
+}
+
+SYS(faccessat)
+{
+    SYS_UNUSED;
+    return access_at((int64_t)(int)a0, a1, 0);
+}
+
+SYS(faccessat2)
+{
+    SYS_UNUSED;
+    return access_at((int64_t)(int)a0, a1, a3);
+}
+
+SYS(fcntl)
+{
+    SYS_UNUSED;
+    struct fd_table *t = files();
+    struct file *f = fd_get(t, (int)a0);
+    if (f == NULL)
+        return -EBADF;
+    long r;
+    switch (a1) {
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+        file_get(f);
+        r = fd_install(t, f, (int)a2, a1 == F_DUPFD_CLOEXEC);
+        if (r < 0)
+            file_put(f);
+        break;
+    case F_GETFD:
+        r = t->cloexec[a0] ? FD_CLOEXEC : 0;
+        break;
+    case F_SETFD:
+        t->cloexec[a0] = a2 & FD_CLOEXEC;
+        r = 0;
+        break;
+    case F_GETFL:
+        r = f->flags;
+        break;
+    case F_SETFL:
+        f->flags = (f->flags & ~(unsigned)(O_APPEND | O_NONBLOCK)) | ((unsigned)a2 & (O_APPEND | O_NONBLOCK));
+        r = 0;
+        break;
+    default:
+        r = -EINVAL;
+    }
+    file_put(f);
+    return r;
+}
+
+SYS(dup)
+{
+    SYS_UNUSED;
+    struct file *f = fd_get(files(), (int)a0);
+    if (f == NULL)
+        return -EBADF;
+    int fd = fd_install(files(), f, 0, false);
+    if (fd < 0)
+        file_put(f);
+    return fd;
+}
+
+SYS(dup2)
+{
+    SYS_UNUSED;
+    if (a0 == a1) {
+        struct file *f = fd_get(files(), (int)a0);
+        if (f == NULL)
+            return -EBADF;
+        file_put(f);
+        return (long)a1;
+    }
+    return fd_dup_to(files(), (int)a0, (int)a1, false);
+}
+
+SYS(dup3)
+{
+    SYS_UNUSED;
+    if (a0 == a1 || (a2 & ~(uint64_t)O_CLOEXEC))
+        return -EINVAL;
+    return fd_dup_to(files(), (int)a0, (int)a1, a2 & O_CLOEXEC);
+}
+
+SYS(ioctl)
+{
+    SYS_UNUSED;
+    struct file *f = fd_get(files(), (int)a0);
+    if (f == NULL)
+        return -EBADF;
+    long r = f->ops && f->ops->ioctl ? f->ops->ioctl(f, a1, a2) : -ENOTTY;
+    file_put(f);
+    return r;
+}
+
+SYS(getcwd)
+{
+    SYS_UNUSED;
+    char *buf = kmalloc(PATH_MAX);
+    if (buf == NULL)
+        return -ENOMEM;
+    int len = vfs_path_of(process_current()->cwd, buf, PATH_MAX);
+    long r = len;
+    if (len >= 0)
+        r = (size_t)len + 1 > a1 ? -ERANGE :
+            copy_to_user((void *)a0, buf, (size_t)len + 1) ? -EFAULT : len + 1;
+    kfree(buf);
+    return r;
+}
+
+static long change_dir(struct inode *ino)
+{
+    if (!S_ISDIR(ino->mode)) {
+        inode_put(ino);
+        return -ENOTDIR;
+    }
+    struct process *p = process_current();
+    spin_lock(&p->lock);
+    struct inode *old = p->cwd;
+    p->cwd = ino;
+    spin_unlock(&p->lock);
+    inode_put(old);
+    return 0;
+}
+
+SYS(chdir)
+{
+    SYS_UNUSED;
+    struct inode *ino;
+    int err = at_inode(AT_FDCWD, a0, 0, &ino);
+    return err ? err : change_dir(ino);
+}
+
+SYS(fchdir)
+{
+    SYS_UNUSED;
+    struct file *f = fd_get(files(), (int)a0);
+    if (f == NULL)
+        return -EBADF;
+    struct inode *ino = f->inode;
+    inode_get(ino);
+    file_put(f);
+    return change_dir(ino);
+}
+
+SYS(ftruncate)
+{
+    SYS_UNUSED;
+    struct file *f = fd_get(files(), (int)a0);
+    if (f == NULL)
+        return -EBADF;
+    long r = -EINVAL;
+    struct inode *ino = f->inode;
+    if (S_ISREG(ino->mode) && !f->ops && (f->flags & O_ACCMODE) != O_RDONLY && (int64_t)a1 >= 0) {
+        mutex_lock(&ino->lock);
+        r = inode_reserve(ino, a1);
+        if (r == 0) {
+            if (a1 > ino->size)
+                memset(ino->data + ino->size, 0, a1 - ino->size);
+            ino->size = a1;
+        }
+        mutex_unlock(&ino->lock);
+    }
+    file_put(f);
+    return r;
+}
+
+SYS(fsync)
+{
+    SYS_UNUSED;
+    struct file *f = fd_get(files(), (int)a0);
+    if (f == NULL)
+        return -EBADF;
+    file_put(f);
+    return 0;                   /* everything is in memory already */
+}

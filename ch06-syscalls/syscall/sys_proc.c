@@ -1,0 +1,481 @@
+/*
+ * sys_proc.c: the process and thread system calls of part 1: threads
+ * (clone), exit, futexes, thread pointers, identity, limits, and the
+ * signal calls a C library or Go's runtime makes at start (they record
+ * what they are told; part 2 delivers signals).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clock.h"
+#include "cpu.h"
+#include "errno.h"
+#include "frame.h"
+#include "futex.h"
+#include "memlayout.h"
+#include "process.h"
+#include "random.h"
+#include "string.h"
+#include "sched.h"
+#include "sys.h"
+#include "thread.h"
+#include "timer.h"
+#include "uaccess.h"
+#include "uthread.h"
+#include "x86.h"
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+
+#define CLONE_VM 0x100
+#define CLONE_FS 0x200
+#define CLONE_FILES 0x400
+#define CLONE_SIGHAND 0x800
+#define CLONE_THREAD 0x10000
+#define CLONE_SYSVSEM 0x40000
+#define CLONE_SETTLS 0x80000
+#define CLONE_PARENT_SETTID 0x100000
+#define CLONE_CHILD_CLEARTID 0x200000
+#define CLONE_DETACHED 0x400000
+#define CLONE_CHILD_SETTID 0x1000000
+#define CLONE_SIGNAL_MASK 0xFF
+#define CLONE_THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
+#define CLONE_THREAD_EXTRAS (CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | \
+                             CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_CHILD_SETTID)
+
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_CLOCK_REALTIME 256
+#define FUTEX_BITSET_ANY 0xFFFFFFFFu
+
+#define RLIMIT_STACK 3
+#define RLIMIT_NOFILE 7
+#define RLIM_INFINITY UINT64_MAX
+#define RLIMIT_COUNT 16
+
+#define SIG_BLOCK 0
+#define SIG_UNBLOCK 1
+#define SIG_SETMASK 2
+#define SS_DISABLE 2
+#define MINSIGSTKSZ 2048
+#define GRND_NONBLOCK 1
+#define GRND_RANDOM 2
+#define GRND_INSECURE 4
+#define GETRANDOM_MAX (32 << 20)
+#define NS_PER_MS 1000000ull
+
+struct timespec_k {
+    int64_t tv_sec, tv_nsec;
+};
+
+struct rlimit_k {
+    uint64_t cur, max;
+};
+
+struct utsname_k {
+    char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+
+struct sysinfo_k {
+    int64_t uptime;
+    uint64_t loads[3];
+    uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+    uint16_t procs, pad;
+    uint64_t totalhigh, freehigh;
+    uint32_t mem_unit;
+    char reserved[4];
+};
+
+struct sigaltstack_k {
+    uint64_t sp;
+    int32_t flags;
+    int32_t pad;
+    uint64_t size;
+};
+
+SYS(exit)
+{
+    SYS_UNUSED;
+    struct process *p = process_current();
+    spin_lock(&p->lock);
+    /* The status of the process is the last thread's (Linux: exit_group's
+     * or the main thread's); part 1 keeps the first exit's. */
+    if (!p->exiting && p->threads == 1)
+        p->status = (int)((a0 & 0xFF) << 8);
+    spin_unlock(&p->lock);
+    thread_exit();
+}
+
+SYS(exit_group)
+{
+    SYS_UNUSED;
+    process_exit((int)((a0 & 0xFF) << 8));
+}
+
+SYS(arch_prctl)
+{
+    SYS_UNUSED;
+    struct uthread *u = uthread_current();
+    switch (a0) {
+    case ARCH_SET_FS:
+    case ARCH_SET_GS:
+        if (a1 >= USER_TOP)
+            return -EPERM;      /* a kernel address as a base: refused, as on Linux */
+        irq_disable();          /* the base and the register change together */
+        if (a0 == ARCH_SET_FS) {
+            u->fs_base = a1;
+            wrmsr(MSR_FS_BASE, a1);
+        } else {
+            u->gs_base = a1;
+            wrmsr(MSR_KERNEL_GS_BASE, a1);  /* SWAPGS brings it back on the way out */
+        }
+        irq_enable();
+        return 0;
+    case ARCH_GET_FS:
+        return copy_to_user((void *)a1, &u->fs_base, sizeof(u->fs_base));
+    case ARCH_GET_GS:
+        return copy_to_user((void *)a1, &u->gs_base, sizeof(u->gs_base));
+    default:
+        return -EINVAL;
+    }
+}
+
+SYS(set_tid_address)
+{
+    SYS_UNUSED;
+    struct uthread *u = uthread_current();
+    u->clear_child_tid = a0;
+    return u->tid;
+}
+
+/* The robust futex list matters only when a thread dies holding a robust
+ * mutex; accepted and not walked (a documented limit of part 1). */
+SYS(set_robust_list)
+{
+    SYS_UNUSED;
+    return a1 == 24 ? 0 : -EINVAL;  /* sizeof(struct robust_list_head) */
+}
+
+/* clone: a new thread of this process. A new process (fork) is part 2's. */
+SYS(clone)
+{
+    SYS_UNUSED;
+    uint64_t flags = a0, stack = a1, parent_tid = a2, child_tid = a3, tls = a4;
+    if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS)
+        return -ENOSYS;
+    if (flags & ~(uint64_t)(CLONE_THREAD_FLAGS | CLONE_THREAD_EXTRAS | CLONE_SIGNAL_MASK))
+        return -EINVAL;
+    struct trap_frame tf = *uthread_frame();
+    tf.rax = 0;                 /* the child's clone returns 0 */
+    if (stack)
+        tf.rsp = stack;
+    struct uthread *u = uthread_current();
+    return uthread_start(u->proc, &tf, flags & CLONE_SETTLS ? tls : u->fs_base,
+                         u->proc->name, flags & CLONE_PARENT_SETTID ? parent_tid : 0,
+                         flags & CLONE_CHILD_SETTID ? child_tid : 0,
+                         flags & CLONE_CHILD_CLEARTID ? child_tid : 0);
+}
+
+SYS(futex)
+{
+    SYS_UNUSED;
+    uint64_t uaddr = a0, op = a1 & ~(uint64_t)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+    struct process *p = process_current();
+    switch (op) {
+    case FUTEX_WAIT:
+    case FUTEX_WAIT_BITSET: {
+        uint64_t timeout_ms = UINT64_MAX;
+        if (a3) {
+            struct timespec_k ts;
+            if (copy_from_user(&ts, (const void *)a3, sizeof(ts)))
+                return -EFAULT;
+            if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC_PER_SEC)
+                return -EINVAL;
+            uint64_t ns = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+            /* FUTEX_WAIT's timeout is relative; the BITSET form's absolute. */
+            if (op == FUTEX_WAIT_BITSET) {
+                uint64_t now = (a1 & FUTEX_CLOCK_REALTIME) ? clock_realtime_ns() : clock_monotonic_ns();
+                ns = ns > now ? ns - now : 0;
+            }
+            timeout_ms = (ns + NS_PER_MS - 1) / NS_PER_MS;
+        }
+        return futex_wait(p, uaddr, (uint32_t)a2, timeout_ms,
+                          op == FUTEX_WAIT ? FUTEX_BITSET_ANY : (uint32_t)a5);
+    }
+    case FUTEX_WAKE:
+        return futex_wake(p, uaddr, (int)a2 < 0 ? 0 : (int)a2);
+    case FUTEX_WAKE_BITSET:
+        return futex_wake_bitset(p, uaddr, (int)a2 < 0 ? 0 : (int)a2, (uint32_t)a5);
+    default:
+        return -ENOSYS;
+    }
+}
+
+SYS(getpid)
+{
+    SYS_UNUSED;
+    return process_current()->pid;
+}
+
+SYS(gettid)
+{
+    SYS_UNUSED;
+    return uthread_current()->tid;
+}
+
+/* No parent before part 2: the kernel started it, as init's parent is 0. */
+SYS(getppid)
+{
+    SYS_UNUSED;
+    return 0;
+}
+
+/* One user: root. */
+SYS(getuid) { SYS_UNUSED; return 0; }
+SYS(geteuid) { SYS_UNUSED; return 0; }
+SYS(getgid) { SYS_UNUSED; return 0; }
+SYS(getegid) { SYS_UNUSED; return 0; }
+
+static long three_zeros(uint64_t a, uint64_t b, uint64_t c)
+{
+    uint32_t zero = 0;
+    if (copy_to_user((void *)a, &zero, 4) || copy_to_user((void *)b, &zero, 4) ||
+        copy_to_user((void *)c, &zero, 4))
+        return -EFAULT;
+    return 0;
+}
+
+SYS(getresuid) { SYS_UNUSED; return three_zeros(a0, a1, a2); }
+SYS(getresgid) { SYS_UNUSED; return three_zeros(a0, a1, a2); }
+
+/* Each process is its own group and session until part 2. */
+SYS(getpgrp) { SYS_UNUSED; return process_current()->pid; }
+SYS(getpgid) { SYS_UNUSED; return process_current()->pid; }
+SYS(getsid) { SYS_UNUSED; return process_current()->pid; }
+SYS(setpgid) { SYS_UNUSED; return 0; }
+SYS(setsid) { SYS_UNUSED; return -EPERM; }
+
+SYS(uname)
+{
+    SYS_UNUSED;
+    struct utsname_k u;
+    memset(&u, 0, sizeof(u));
+    memcpy(u.sysname, "Linux", 6);      /* programs test for it; cubos speaks its ABI */
+    memcpy(u.nodename, "cubos", 6);
+    memcpy(u.release, "6.1.0-cubos", 12);
+    memcpy(u.version, "cubos " CHAPTER, sizeof("cubos " CHAPTER));
+    memcpy(u.machine, "x86_64", 7);
+    memcpy(u.domainname, "(none)", 7);
+    return copy_to_user((void *)a0, &u, sizeof(u));
+}
+
+SYS(getrandom)
+{
+    SYS_UNUSED;
+    if (a2 & ~(uint64_t)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
+        return -EINVAL;
+    size_t n = a1 < GETRANDOM_MAX ? a1 : GETRANDOM_MAX;
+    uint8_t chunk[256];
+    for (size_t done = 0; done < n;) {
+        size_t k = n - done < sizeof(chunk) ? n - done : sizeof(chunk);
+        random_bytes(chunk, k);
+        if (copy_to_user((uint8_t *)a0 + done, chunk, k))
+            return done ? (long)done : -EFAULT;
+        done += k;
+    }
+    return (long)n;
+}
+
+SYS(sched_yield)
+{
+    SYS_UNUSED;
+    thread_yield();
+    return 0;
+}
+
+/* Every online CPU: the mask's bytes written, as Linux returns. */
+SYS(sched_getaffinity)
+{
+    SYS_UNUSED;
+    uint64_t mask = 0;
+    for (unsigned i = 0; i < MAX_CPUS; i++)
+        if (cpus[i].state == CPU_ONLINE)
+            mask |= 1ull << i;
+    if (a1 < sizeof(mask) || a1 % sizeof(mask))
+        return -EINVAL;
+    if (copy_to_user((void *)a2, &mask, sizeof(mask)))
+        return -EFAULT;
+    return sizeof(mask);
+}
+
+static struct rlimit_k limit_of(uint64_t resource)
+{
+    if (resource == RLIMIT_STACK)
+        return (struct rlimit_k){ USER_STACK_MAX, RLIM_INFINITY };
+    if (resource == RLIMIT_NOFILE)
+        return (struct rlimit_k){ 256, 256 };
+    return (struct rlimit_k){ RLIM_INFINITY, RLIM_INFINITY };
+}
+
+SYS(getrlimit)
+{
+    SYS_UNUSED;
+    if (a0 >= RLIMIT_COUNT)
+        return -EINVAL;
+    struct rlimit_k r = limit_of(a0);
+    return copy_to_user((void *)a1, &r, sizeof(r));
+}
+
+/* prlimit64 on itself (pid 0 or its own): reads; setting is accepted
+ * and ignored (the limits are the kernel's). */
+SYS(prlimit64)
+{
+    SYS_UNUSED;
+    if (a1 >= RLIMIT_COUNT)
+        return -EINVAL;
+    if (a0 != 0 && (int)a0 != process_current()->pid)
+        return -ESRCH;
+    struct rlimit_k r = limit_of(a1);
+    if (a3 && copy_to_user((void *)a3, &r, sizeof(r)))
+        return -EFAULT;
+    return 0;
+}
+
+SYS(sysinfo)
+{
+    SYS_UNUSED;
+    struct sysinfo_k si;
+    memset(&si, 0, sizeof(si));
+    si.uptime = (int64_t)(clock_monotonic_ns() / NSEC_PER_SEC);
+    si.totalram = (frame_free_count() + frame_used_count()) * PAGE_SIZE;
+    si.freeram = frame_free_count() * PAGE_SIZE;
+    si.procs = 1;
+    si.mem_unit = 1;
+    return copy_to_user((void *)a0, &si, sizeof(si));
+}
+
+SYS(umask)
+{
+    SYS_UNUSED;
+    struct process *p = process_current();
+    unsigned old = p->umask;
+    p->umask = (unsigned)a0 & 0777;
+    return old;
+}
+
+/* rt_sigaction: kept, for part 2 to deliver; SIGKILL's cannot change. */
+SYS(rt_sigaction)
+{
+    SYS_UNUSED;
+    int sig = (int)a0;
+    if (sig < 1 || sig > NSIG || a3 != 8)
+        return -EINVAL;
+    struct process *p = process_current();
+    struct sigaction_k *slot = &p->actions[sig - 1];
+    if (a2 && copy_to_user((void *)a2, slot, sizeof(*slot)))
+        return -EFAULT;
+    if (a1) {
+        if (sig == SIGKILL || sig == 19 /* SIGSTOP */)
+            return -EINVAL;
+        struct sigaction_k act;
+        if (copy_from_user(&act, (const void *)a1, sizeof(act)))
+            return -EFAULT;
+        *slot = act;
+    }
+    return 0;
+}
+
+SYS(rt_sigprocmask)
+{
+    SYS_UNUSED;
+    if (a3 != 8)
+        return -EINVAL;
+    struct uthread *u = uthread_current();
+    uint64_t old = u->sigmask;
+    if (a1) {
+        uint64_t set;
+        if (copy_from_user(&set, (const void *)a1, sizeof(set)))
+            return -EFAULT;
+        if (a0 == SIG_BLOCK)
+            u->sigmask |= set;
+        else if (a0 == SIG_UNBLOCK)
+            u->sigmask &= ~set;
+        else if (a0 == SIG_SETMASK)
+            u->sigmask = set;
+        else
+            return -EINVAL;
+    }
+    return a2 ? copy_to_user((void *)a2, &old, sizeof(old)) : 0;
+}
+
+SYS(sigaltstack)
+{
+    SYS_UNUSED;
+    struct uthread *u = uthread_current();
+    struct sigaltstack_k old = { u->altstack_sp, u->altstack_flags ? u->altstack_flags : SS_DISABLE,
+                                 0, u->altstack_size };
+    if (a0) {
+        struct sigaltstack_k ss;
+        if (copy_from_user(&ss, (const void *)a0, sizeof(ss)))
+            return -EFAULT;
+        if (ss.flags & ~SS_DISABLE)
+            return -EINVAL;
+        if (!(ss.flags & SS_DISABLE) && ss.size < MINSIGSTKSZ)
+            return -ENOMEM;
+        u->altstack_sp = ss.sp;
+        u->altstack_size = ss.size;
+        u->altstack_flags = ss.flags;
+    }
+    return a1 ? copy_to_user((void *)a1, &old, sizeof(old)) : 0;
+}
+
+/* A signal to one of the process's own threads: Go preempts goroutines
+ * with SIGURG this way. Part 1 delivers nothing: a thread that exists
+ * gets 0 (the signal is as if handled), another -ESRCH. */
+static long signal_thread(int tid, int sig)
+{
+    if (sig < 0 || sig > NSIG)
+        return -EINVAL;
+    struct process *p = process_current();
+    bool found = false;
+    spin_lock(&sched_lock);
+    for (struct thread *t = all_threads; t && !found; t = t->all_next)
+        found = t->user && t->user->proc == p && t->user->tid == tid;
+    spin_unlock(&sched_lock);
+    if (!found)
+        return -ESRCH;
+    if (sig == SIGKILL)
+        process_exit(SIGKILL);
+    return 0;
+}
+
+SYS(tgkill)
+{
+    SYS_UNUSED;
+    if ((int)a0 != process_current()->pid)
+        return -ESRCH;
+    return signal_thread((int)a1, (int)a2);
+}
+
+SYS(tkill)
+{
+    SYS_UNUSED;
+    return signal_thread((int)a0, (int)a1);
+}
+
+SYS(kill)
+{
+    SYS_UNUSED;
+    struct process *p = process_current();
+    if ((int)a0 != p->pid && (int)a0 != 0)
+        return -ESRCH;
+    if ((int)a1 == SIGKILL)
+        process_exit(SIGKILL);
+    return (int)a1 >= 0 && (int)a1 <= NSIG ? 0 : -EINVAL;
+}

@@ -1,0 +1,43 @@
+# user.mk: how the user programs in user/ are built; the chapter Makefile
+# includes it. Every program is an ordinary static Linux x86-64 executable,
+# so the same file runs on cubos, in the Linux reference guest
+# (tools/linux_guest.py) and on the development host.
+#
+#   $(BUILD)/user/bin/NAME   from user/NAME.c, with musl's static C library
+#   $(BUILD)/user/bin/sieve  from user/sieve/, a Go program without cgo
+#
+# USER_BIN lists them all. CC is the kernel's compiler (freestanding flags),
+# so the user programs have a compiler of their own, musl-gcc (Debian's
+# musl-tools), a wrapper that makes gcc use musl's headers and libraries.
+# -pthread costs nothing with musl (its threads are in libc itself).
+# WERROR=0 drops -Werror here too.
+#
+# Go builds offline: GOPROXY=off, the standard library only, and its cache
+# and GOPATH inside $(BUILD), so a build writes nothing outside the chapter.
+# -trimpath and -buildvcs=false keep host paths and git state out of the
+# binary; -ldflags=-s drops the symbol table.
+
+# Rules here must not become the chapter's default goal if this file is
+# included before the Makefile's first target: remember it, restore it below.
+USER_SAVED_GOAL := $(.DEFAULT_GOAL)
+
+USER_CC     := musl-gcc
+USER_CFLAGS := -static -O2 -Wall -Wextra $(if $(filter 0,$(WERROR)),,-Werror) -pthread
+
+USER_C_SRC  := $(wildcard user/*.c)
+USER_GO_SRC := user/sieve/go.mod $(wildcard user/sieve/*.go)
+USER_BIN    := $(patsubst user/%.c,$(BUILD)/user/bin/%,$(USER_C_SRC)) $(BUILD)/user/bin/sieve
+
+USER_GOENV := CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOPROXY=off GOFLAGS= \
+              GOCACHE=$(abspath $(BUILD))/gocache/cache \
+              GOPATH=$(abspath $(BUILD))/gocache/path
+
+$(BUILD)/user/bin/%: user/%.c user/user.mk
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
+$(BUILD)/user/bin/sieve: $(USER_GO_SRC) user/user.mk
+	@mkdir -p $(dir $@)
+	cd user/sieve && $(USER_GOENV) go build -trimpath -buildvcs=false -ldflags=-s -o $(abspath $@) .
+
+.DEFAULT_GOAL := $(USER_SAVED_GOAL)
