@@ -101,9 +101,11 @@ void trap_dispatch(struct trap_frame *tf)
         this_cpu()->interrupt_depth++;
     if (h != NULL)
         h(tf);
-    else if (tf->vector < VEC_EXCEPTIONS && !user_fault_handle(tf)) {
-        exception_report(tf);
-        fault_handle(tf);
+    else if (tf->vector < VEC_EXCEPTIONS) {
+        if (!user_fault_handle(tf)) {
+            exception_report(tf);
+            fault_handle(tf);
+        }
     }
     else if (tf->vector != VEC_SPURIOUS)
         kprintf("trap: unexpected interrupt on vector %llu\n", (unsigned long long)tf->vector);
