@@ -7,7 +7,15 @@ the host reference program built from tools/bench/ in the same run, and
 prints one table with the ratios. Under TCG the TSC ticks at the host's
 rate while the guest runs emulated, so TCG figures show the emulator's
 cost; only the KVM column compares the kernel's code with the host's.
+From ch05 a second table sets the channel benchmarks beside Go; from ch06
+(user/sysbench.c) a third sets system calls beside a Linux guest under the
+same QEMU (tools/bench_linux.py).
+
+    tools/bench.py CHAPTER [--only kernel|syscalls]
+
+--only kernel: the first two tables; --only syscalls: the third.
 """
+import argparse
 import os
 import re
 import subprocess
@@ -16,7 +24,8 @@ from pathlib import Path
 
 TOP = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TOP / "tests"))
-from harness import Machine, PASS_STATUS, describe_status  # noqa: E402
+from harness import Machine, PASS_STATUS, describe_status, make  # noqa: E402
+import bench_linux  # noqa: E402
 
 # For each kernel benchmark: the host figure it is set beside, and what that is.
 HOST_REFERENCE = {
@@ -133,6 +142,15 @@ def go_figures(chapter):
     return figures
 
 
+def print_table(rows):
+    """rows (the header first) as a Markdown table, columns padded to line up."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for i, r in enumerate(rows):
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+        if i == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+
+
 def print_go_table(tcg, go):
     """cubos's channel figures beside Go's: ns per operation, and the ratios."""
     def show(ns):
@@ -149,12 +167,22 @@ def print_go_table(tcg, go):
         gos = [go.get(p, {}).get(name) for p in GO_MAXPROCS]
         rows.append((name, show(ns), *(show(g) for g in gos),
                      *(f"{ns / g:.1f}x" if ns is not None and g else "-" for g in gos)))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     print("\nChannels beside Go on the host (ns per operation; primes 5000: the whole sieve):\n")
-    for i, r in enumerate(rows):
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
-        if i == 0:
-            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    print_table(rows)
+
+
+def print_syscall_table(chapter):
+    """Run user/sysbench on cubos and on a Linux guest; print them side by side."""
+    rows, notes = bench_linux.syscall_rows(chapter)
+    print(f"\nSystem calls: cubos against a Linux guest on the same QEMU (TCG), the same"
+          f"\nstatic binary (user/sysbench.c); time per call, median of {bench_linux.RUNS} runs"
+          f" each,\nlower is better; cubos/Linux below 1.00: cubos faster.\n")
+    if len(rows) > 1:
+        print_table(rows)
+    else:
+        print("no figures from either side")
+    if notes:
+        print("\n" + "\n".join(notes))
 
 
 def kvm_wanted():
@@ -165,9 +193,8 @@ def kvm_wanted():
     return ""
 
 
-def main():
-    chapter = sys.argv[1]
-    subprocess.run(["make", "-s", "-C", str(TOP / chapter), "all"], check=True)
+def print_kernel_tables(chapter):
+    """Boot with "bench", run the host and Go references; print the tables."""
     host, host_details = host_figures(chapter)
     go = go_figures(chapter)
     tcg, tcg_note, tcg_details = kernel_figures(chapter, "tcg")
@@ -211,11 +238,7 @@ def main():
                                  ("host", host_name, h)):
             if isinstance(value, str):
                 skipped.append(f"{who} {what}: skipped, {value}")
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    for i, r in enumerate(rows):
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
-        if i == 0:
-            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    print_table(rows)
     if go:
         print_go_table(tcg, go)
     if skipped:
@@ -226,6 +249,24 @@ def main():
     print("\nOnly the KVM column runs the kernel's code at native speed; under TCG every guest"
           "\ninstruction is translated, so TCG/host measures QEMU as much as cubos. The host"
           "\nreference is Linux in this machine's VM, itself virtualised.")
+
+
+def main():
+    parser = argparse.ArgumentParser(description="cubos's micro-benchmarks beside references.")
+    parser.add_argument("chapter")
+    parser.add_argument("--only", choices=("kernel", "syscalls"),
+                        help="kernel: the kernel's benchmarks beside the host and Go; "
+                             "syscalls: user/sysbench beside a Linux guest")
+    opts = parser.parse_args()
+    syscalls = bench_linux.has_sysbench(opts.chapter)
+    if opts.only == "syscalls" and not syscalls:
+        sys.exit(f"bench: {opts.chapter} has no user/sysbench.c")
+    # Under the tests' build lock: `make test` may be building the same chapter.
+    make("-C", TOP / opts.chapter, "all", check=True)
+    if opts.only != "syscalls":
+        print_kernel_tables(opts.chapter)
+    if syscalls and opts.only != "kernel":
+        print_syscall_table(opts.chapter)
 
 
 if __name__ == "__main__":

@@ -17,10 +17,11 @@
 # main.c is the REPL. Without HAVE_READLINE main.c brings its own readline():
 # print the prompt, read a line of at most 499 bytes with fgets.
 #
-# One change to main.c, made on a copy: that readline() prints the prompt
-# with fputs and no newline. glibc flushes a line-buffered stdout before
-# reading stdin; musl does not, so on a terminal the "> " would only appear
-# together with the next line of output. The copy flushes it.
+# The sources are compiled as Debian ships them: cubos runs mujs unmodified.
+# One thing shows from that: readline() prints the prompt with fputs and no
+# newline, glibc flushes a line-buffered stdout before reading stdin and
+# musl does not, so the "> " appears together with the next line of output,
+# on Linux as on cubos.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,13 +41,8 @@ for f in one.c main.c astnames.h opnames.h; do
 done
 
 mkdir -p "$out"
-sed 's/^\(\tfputs(prompt, stdout);\)$/\1 fflush(stdout);/' "$src/main.c" > "$out/main.c"
-grep -q 'fputs(prompt, stdout); fflush(stdout);' "$out/main.c" ||
-    { echo "build-mujs: $src/main.c has no 'fputs(prompt, stdout);' line to add the flush to" >&2; exit 1; }
-
-# -I: the copy of main.c includes mujs.h from the source tree.
 # -lm: mujs uses the C maths library (Math.*, number formatting).
-musl-gcc -std=c99 -O2 -static -I"$src" -o "$bin.new" "$src/one.c" "$out/main.c" -lm ||
+musl-gcc -std=c99 -O2 -static -o "$bin.new" "$src/one.c" "$src/main.c" -lm ||
     { echo "build-mujs: compiling mujs with musl-gcc failed" >&2; exit 1; }
 mv "$bin.new" "$bin"
 echo "build-mujs: built $bin" >&2

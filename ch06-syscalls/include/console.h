@@ -25,6 +25,11 @@ void console_unlock(bool locked);
  * PS/2 keyboard is lost, as on a PC whose keyboard buffer is full. */
 bool console_key(int key);
 
+/* While handler is set, Ctrl-C calls handler(ctx), from the interrupt that
+ * brought the key (so it must not block), instead of queueing the key: the
+ * shell's `run` sets it to end its program. NULL: Ctrl-C is a key again. */
+void console_set_interrupt(void (*handler)(void *ctx), void *ctx);
+
 /*
  * Print prompt, then let the user edit a line: insert and delete at the
  * cursor, Left/Right, Home/End (also Ctrl-A/Ctrl-E), Up/Down through the

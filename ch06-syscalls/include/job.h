@@ -12,6 +12,8 @@
 #ifndef CUBOS_JOB_H
 #define CUBOS_JOB_H
 
+#include <stdbool.h>
+
 #include "spinlock.h"
 #include "wait.h"
 
@@ -28,6 +30,7 @@ struct job_resource {
 struct job {
     int id;
     char name[JOB_NAME_SIZE];   /* the command line */
+    bool background;            /* started with '&': Ctrl-C is not for it */
     int threads;                /* threads created in it, not yet exited (sched_lock) */
     struct wait_queue gone;     /* job_end waits here for threads to reach 0 */
     struct spinlock lock;       /* guards resources */

@@ -74,6 +74,10 @@ __attribute__((noreturn)) void process_exit(int status);
 /* From uthread_exit: a thread of p has left (the last ends p). */
 void process_thread_left(struct process *p);
 
+/* End p's threads with wait status status (the first status set stays);
+ * never blocks, so an interrupt handler may call it (Ctrl-C). */
+void process_kill(struct process *p, int status);
+
 /* The calling thread's process, or NULL in a kernel thread. */
 struct process *process_current(void);
 

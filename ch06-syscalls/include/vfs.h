@@ -76,6 +76,7 @@ struct inode {
     struct inode *mounted;      /* a mount point: the root mounted on it */
     struct inode *covers;       /* a mounted root: the mount point it hides */
     uint64_t mtime_ns;
+    void *priv;                 /* the file system's own (procfs: the text's generator) */
     struct mutex lock;          /* guards data, size, capacity */
 };
 

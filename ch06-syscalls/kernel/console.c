@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "console.h"
+#include "keys.h"
 #include "line_edit.h"
 #include "serial.h"
 #include "smp.h"
@@ -36,6 +37,9 @@
  * with nothing to read sleeps on key_ready.
  */
 static struct spinlock input_lock = SPINLOCK_INIT("console input");
+/* Who Ctrl-C interrupts instead of reaching the line editor (console_set_interrupt). */
+static void (*interrupt_handler)(void *ctx);
+static void *interrupt_ctx;
 static struct wait_queue key_ready;
 static int key_queue[KEY_QUEUE_SIZE];
 static unsigned key_head;       /* keys taken out so far */
@@ -83,9 +87,23 @@ void console_write(const char *s, size_t n)
         console_putc(s[i]);
 }
 
+void console_set_interrupt(void (*handler)(void *ctx), void *ctx)
+{
+    spin_lock(&input_lock);
+    interrupt_handler = handler;
+    interrupt_ctx = ctx;
+    spin_unlock(&input_lock);
+}
+
 bool console_key(int key)
 {
     spin_lock(&input_lock);
+    if (key == KEY_CTRL('C') && interrupt_handler) {
+        /* A program runs in the foreground: Ctrl-C is for it. */
+        interrupt_handler(interrupt_ctx);
+        spin_unlock(&input_lock);
+        return true;
+    }
     bool room = key_tail - key_head < KEY_QUEUE_SIZE;
     if (room) {
         key_queue[key_tail % KEY_QUEUE_SIZE] = key;

@@ -156,6 +156,7 @@ static void main_thread(void *arg)
     /* The file systems, here and not in kmain: their locks may sleep. */
     vfs_init();
     devfs_init();
+    procfs_init();
     initrd_unpack(boot_info);
     if (run_selftests_requested)
         run_selftests();

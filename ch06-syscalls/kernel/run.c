@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "console.h"
 #include "heap.h"
 #include "job.h"
 #include "kprintf.h"
@@ -13,6 +14,7 @@
 #include "run.h"
 #include "shell.h"
 #include "string.h"
+#include "thread.h"
 
 /* The environment every program starts with. */
 static char *const default_env[] = { "HOME=/", "PATH=/bin", "TERM=vt100", NULL };
@@ -31,6 +33,12 @@ static void release_hold(struct job_resource *r)
     kfree(h);
 }
 
+/* Ctrl-C while a program runs in the foreground: SIGINT's default action. */
+static void interrupt_program(void *ctx)
+{
+    process_kill(ctx, SIGINT);
+}
+
 int run_program(char **argv, bool strace)
 {
     int err;
@@ -46,7 +54,13 @@ int run_program(char **argv, bool strace)
     }
     h->res.release = release_hold;
     job_adopt(&h->res);
+    struct job *job = thread_current()->job;
+    bool foreground = job == NULL || !job->background;
+    if (foreground)
+        console_set_interrupt(interrupt_program, h->p);
     int status = process_wait(h->p);
+    if (foreground)
+        console_set_interrupt(NULL, NULL);
     job_forget(&h->res);
     int pid = h->p->pid;
     process_put(h->p);

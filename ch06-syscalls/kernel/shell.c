@@ -274,13 +274,14 @@ static void run_recoverable(struct command_run *r)
 
 /* Run r's command as a job (job.h): what its threads are still doing
  * when it returns is ended, and what it made is freed. */
-static void run_job(struct command_run *r)
+static void run_job(struct command_run *r, bool background)
 {
     struct job *j = job_begin(r->line);
     if (j == NULL) {
         kprintf("shell: no memory for a job\n");
         return;
     }
+    j->background = background;
     run_recoverable(r);
     job_end(j);
 }
@@ -289,7 +290,7 @@ static void run_job(struct command_run *r)
 static void job_thread(void *arg)
 {
     struct command_run *job = arg;
-    run_job(job);
+    run_job(job, true);
     kprintf("shell: background '%s' done\n", job->line);
     kfree(job);
 }
@@ -367,7 +368,7 @@ static void run_line(char *line)
     foreground.command = c;
     foreground.argc = argc;
     join_words(foreground.line, argc, argv);
-    run_job(&foreground);
+    run_job(&foreground, false);
 }
 
 void shell_thread(void *arg)

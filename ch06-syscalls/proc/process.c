@@ -156,22 +156,27 @@ void process_thread_left(struct process *p)
     process_put(p);
 }
 
-void process_exit(int status)
+void process_kill(struct process *p, int status)
 {
-    struct process *p = process_current();
     spin_lock(&p->lock);
     if (!p->exiting) {
         p->exiting = true;
         p->status = status;
     }
     spin_unlock(&p->lock);
-    /* Its other threads unwind at their next wait or interrupt. */
+    /* Its threads unwind at their next wait, or at the next interrupt
+     * that finds them running (in user mode, interrupts are on). */
     struct thread *me = thread_current();
     spin_lock(&sched_lock);
     for (struct thread *t = all_threads; t; t = t->all_next)
         if (t != me && t->user && t->user->proc == p && t->state != THREAD_ZOMBIE)
             sched_kill(t);
     spin_unlock(&sched_lock);
+}
+
+void process_exit(int status)
+{
+    process_kill(process_current(), status);
     thread_exit();
 }
 
