@@ -27,6 +27,7 @@
 #include "qemu_exit.h"
 #include "selftest.h"
 #include "clock.h"
+#include "demo.h"
 #include "fs.h"
 #include "vfs.h"
 #include "random.h"
@@ -158,6 +159,7 @@ static void main_thread(void *arg)
     devfs_init();
     procfs_init();
     initrd_unpack(boot_info);
+    demo_syscall_register();
     if (run_selftests_requested)
         run_selftests();
     if (run_bench_requested) {
