@@ -9,7 +9,9 @@
 #   make iso             the bootable ISO of every chapter
 #   make test            every chapter's tests, the grader's self-checks and the book
 #   make test CH=ch01-boot   one chapter's tests
-#   make bench           micro-benchmarks of the last chapter beside a host reference
+#   make bench           micro-benchmarks of the last chapter beside a host reference,
+#                        Go, and (ch06 on) its system calls beside a Linux guest
+#   make bench ONLY=syscalls   only the system calls (ONLY=kernel: all but them)
 #   make book            the book as HTML in book/_build/html (warnings are errors)
 #   make lab CH=ch04-threads [LAB='name...'] [OUT=dir]
 #                        a lab for students: the chapter with the labs' code cut
@@ -53,7 +55,7 @@ endif
 BENCH_CH := $(lastword $(foreach ch,$(CHAPTERS),$(if $(wildcard $(ch)/kernel/bench.c),$(ch))))
 
 bench: deps
-	$(PYTHON) tools/bench.py $(BENCH_CH)
+	$(PYTHON) tools/bench.py $(BENCH_CH) $(if $(ONLY),--only $(ONLY))
 
 book: deps
 	$(PYTHON) -m sphinx -W --keep-going -q -b html book book/_build/html
