@@ -19,10 +19,41 @@
 #include "clock.h"
 #include "vfs.h"
 
+#define PATH_BUFS_KEPT 4        /* path buffers kept for the next call */
+
 static struct mutex vfs_lock = MUTEX_INIT("vfs");
+static struct spinlock path_bufs_lock = SPINLOCK_INIT("path buffers");
+static char *path_bufs[PATH_BUFS_KEPT];
+static int path_bufs_count;
 static struct spinlock refs_lock = SPINLOCK_INIT("inode refs");
 static struct inode *root;
 static uint64_t next_ino = 1;
+
+/* A PATH_MAX buffer is larger than the heap's slabs (kmalloc maps pages
+ * for it, and a free unmaps them with a TLB shootdown): nearly every file
+ * system call needs one, so a few are kept for the next. The pool is full
+ * from boot on, so that memory at rest is the same before and after any
+ * number of calls. */
+char *path_buf_alloc(void)
+{
+    spin_lock(&path_bufs_lock);
+    char *buf = path_bufs_count > 0 ? path_bufs[--path_bufs_count] : NULL;
+    spin_unlock(&path_bufs_lock);
+    return buf ? buf : kmalloc(PATH_MAX);
+}
+
+void path_buf_free(char *buf)
+{
+    if (buf == NULL)
+        return;
+    spin_lock(&path_bufs_lock);
+    bool kept = path_bufs_count < PATH_BUFS_KEPT;
+    if (kept)
+        path_bufs[path_bufs_count++] = buf;
+    spin_unlock(&path_bufs_lock);
+    if (!kept)
+        kfree(buf);
+}
 
 struct inode *inode_new(uint32_t mode)
 {
@@ -74,6 +105,12 @@ void vfs_init(void)
         panic("vfs: no memory for the root directory");
     root->parent = root;
     root->nlink = 2;
+    for (int i = 0; i < PATH_BUFS_KEPT; i++) {
+        path_bufs[i] = kmalloc(PATH_MAX);
+        if (path_bufs[i] == NULL)
+            panic("vfs: no memory for path buffers");
+    }
+    path_bufs_count = PATH_BUFS_KEPT;
     /* Programs expect a world-writable /tmp (sticky). */
     if (vfs_create(NULL, "/tmp", S_IFDIR | 01777, NULL, NULL) != 0)
         panic("vfs: cannot make /tmp");
@@ -107,7 +144,7 @@ static int follow_link(struct walk *w, struct inode *dir, struct inode *ino, str
 {
     if (++w->links > SYMLINK_MAX_FOLLOW)
         return -ELOOP;
-    char *target = kmalloc(PATH_MAX);
+    char *target = path_buf_alloc();
     if (target == NULL)
         return -ENOMEM;
     int err = 0;
@@ -119,7 +156,7 @@ static int follow_link(struct walk *w, struct inode *dir, struct inode *ino, str
     }
     if (err >= 0)
         err = walk(w, dir, target, true, false, out, NULL);
-    kfree(target);
+    path_buf_free(target);
     return err;
 }
 

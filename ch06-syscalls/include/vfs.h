@@ -80,6 +80,11 @@ struct inode {
     struct mutex lock;          /* guards data, size, capacity */
 };
 
+/* A buffer of PATH_MAX bytes for a path, or NULL; give it back with
+ * path_buf_free (a few are kept for reuse). */
+char *path_buf_alloc(void);
+void path_buf_free(char *buf);
+
 /* Build the root file system (empty) and devfs and procfs on it. */
 void vfs_init(void);
 

@@ -241,6 +241,13 @@ static inline void cpuid_sub(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t 
     __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
 }
 
+/* Zero a 4 KiB page, eight bytes per iteration (REP STOSQ). */
+static inline void page_zero(void *page)
+{
+    uint64_t count = 4096 / 8;
+    __asm__ volatile("rep stosq" : "+D"(page), "+c"(count) : "a"(0ull) : "memory");
+}
+
 static inline uint64_t read_cr2(void)
 {
     uint64_t v;

@@ -279,7 +279,7 @@ static int populate_locked(struct mm *mm, struct vma *v, uintptr_t page)
     paddr_t pa = frame_alloc();
     if (pa == 0)
         return -ENOMEM;
-    memset(phys_to_virt(pa), 0, PAGE_SIZE);
+    page_zero(phys_to_virt(pa));
     int err = pt_map(mm->root, page, pa, pte_flags(v->prot));
     if (err) {
         frame_free(pa);

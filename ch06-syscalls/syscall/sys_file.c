@@ -79,10 +79,10 @@ static struct fd_table *files(void)
     return process_current()->files;
 }
 
-/* A path from the program: a kernel copy (kfree it) or NULL with *err. */
+/* A path from the program: a kernel copy (path_buf_free it) or NULL with *err. */
 static char *user_path(uint64_t upath, int *err)
 {
-    char *path = kmalloc(PATH_MAX);
+    char *path = path_buf_alloc();
     if (path == NULL) {
         *err = -ENOMEM;
         return NULL;
@@ -90,7 +90,7 @@ static char *user_path(uint64_t upath, int *err)
     long n = strncpy_from_user(path, (const char *)upath, PATH_MAX);
     if (n < 0) {
         *err = (int)n;
-        kfree(path);
+        path_buf_free(path);
         return NULL;
     }
     return path;
@@ -124,7 +124,7 @@ static char *at_path(int64_t dirfd, uint64_t upath, struct inode **dir, int *err
         return NULL;
     *err = start_dir(dirfd, path, dir);
     if (*err) {
-        kfree(path);
+        path_buf_free(path);
         return NULL;
     }
     return path;
@@ -231,7 +231,7 @@ static long do_open(int64_t dirfd, uint64_t upath, uint64_t flags, uint64_t mode
     struct process *p = process_current();
     struct file *f;
     err = file_open(dir, path, (unsigned)flags, (uint32_t)mode & ~p->umask, &f);
-    kfree(path);
+    path_buf_free(path);
     inode_put(dir);
     if (err)
         return err;
@@ -311,7 +311,7 @@ static int at_inode(int64_t dirfd, uint64_t upath, uint64_t flags, struct inode 
     if (path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
         if ((int)dirfd == AT_FDCWD) {
             *out = dir;
-            kfree(path);
+            path_buf_free(path);
             return 0;
         }
         struct file *f = fd_get(files(), (int)dirfd);
@@ -324,7 +324,7 @@ static int at_inode(int64_t dirfd, uint64_t upath, uint64_t flags, struct inode 
     } else {
         err = vfs_lookup(dir, path, !(flags & AT_SYMLINK_NOFOLLOW), out);
     }
-    kfree(path);
+    path_buf_free(path);
     inode_put(dir);
     return err;
 }
@@ -473,7 +473,7 @@ static long mkdir_at(int64_t dirfd, uint64_t upath, uint64_t mode)
         return err;
     err = vfs_create(dir, path, S_IFDIR | ((uint32_t)mode & 07777 & ~process_current()->umask),
                      NULL, NULL);
-    kfree(path);
+    path_buf_free(path);
     inode_put(dir);
     return err;
 }
@@ -500,7 +500,7 @@ static long unlink_at(int64_t dirfd, uint64_t upath, uint64_t flags)
     if (path == NULL)
         return err;
     err = vfs_unlink(dir, path, flags & AT_REMOVEDIR);
-    kfree(path);
+    path_buf_free(path);
     inode_put(dir);
     return err;
 }
@@ -534,7 +534,7 @@ static long rename_at(int64_t olddir, uint64_t uold, int64_t newdir, uint64_t un
         return err;
     char *to = at_path(newdir, unew, &d2, &err);
     if (to == NULL) {
-        kfree(from);
+        path_buf_free(from);
         inode_put(d1);
         return err;
     }
@@ -542,8 +542,8 @@ static long rename_at(int64_t olddir, uint64_t uold, int64_t newdir, uint64_t un
     err = d1 == d2 || to[0] == '/' || from[0] == '/' ? vfs_rename(d1, from, to) : -EXDEV;
     if (err == 0 && d1 != d2 && from[0] != '/' && to[0] != '/')
         err = -EXDEV;
-    kfree(from);
-    kfree(to);
+    path_buf_free(from);
+    path_buf_free(to);
     inode_put(d1);
     inode_put(d2);
     return err;
@@ -578,10 +578,10 @@ SYS(symlink)
     char *path = at_path(AT_FDCWD, a1, &dir, &err);
     if (path) {
         err = vfs_create(dir, path, S_IFLNK | 0777, target, NULL);
-        kfree(path);
+        path_buf_free(path);
         inode_put(dir);
     }
-    kfree(target);
+    path_buf_free(target);
     return err;
 }
 
@@ -595,7 +595,7 @@ static long readlink_at(int64_t dirfd, uint64_t upath, uint64_t ubuf, uint64_t s
         return err;
     long r = -EINVAL;
     if (S_ISLNK(ino->mode)) {
-        char *target = kmalloc(PATH_MAX);
+        char *target = path_buf_alloc();
         int len = -ENOMEM;
         if (target && ino->get_link)
             len = ino->get_link(ino, target, PATH_MAX);
@@ -607,7 +607,7 @@ static long readlink_at(int64_t dirfd, uint64_t upath, uint64_t ubuf, uint64_t s
         } else {
             r = len;
         }
-        kfree(target);
+        path_buf_free(target);
     }
     inode_put(ino);
     return r;
@@ -737,7 +737,7 @@ SYS(ioctl)
 SYS(getcwd)
 {
     SYS_UNUSED;
-    char *buf = kmalloc(PATH_MAX);
+    char *buf = path_buf_alloc();
     if (buf == NULL)
         return -ENOMEM;
     int len = vfs_path_of(process_current()->cwd, buf, PATH_MAX);
@@ -745,7 +745,7 @@ SYS(getcwd)
     if (len >= 0)
         r = (size_t)len + 1 > a1 ? -ERANGE :
             copy_to_user((void *)a0, buf, (size_t)len + 1) ? -EFAULT : len + 1;
-    kfree(buf);
+    path_buf_free(buf);
     return r;
 }
 
