@@ -25,6 +25,7 @@
 #include "heap.h"
 #include "panic.h"
 #include "fs.h"
+#include "poll.h"
 #include "process.h"
 #include "random.h"
 #include "string.h"
@@ -142,6 +143,14 @@ static long console_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
     }
 }
 
+static unsigned console_poll(struct file *f, uint64_t *version)
+{
+    (void)f;
+    *version = 0;
+    bool line = __atomic_load_n(&tty_pos, __ATOMIC_RELAXED) != __atomic_load_n(&tty_len, __ATOMIC_RELAXED);
+    return POLLOUT | (line || console_input_pending() ? POLLIN : 0);
+}
+
 static long null_read(struct file *f, char *ubuf, size_t n)
 {
     (void)f, (void)ubuf, (void)n;
@@ -191,6 +200,7 @@ static long random_read(struct file *f, char *ubuf, size_t n)
 
 static const struct file_ops console_ops = {
     .read = console_read, .write = console_write_user, .ioctl = console_ioctl,
+    .poll = console_poll,
 };
 static const struct file_ops null_ops = { .read = null_read, .write = null_write };
 static const struct file_ops zero_ops = { .read = zero_read, .write = null_write };

@@ -25,6 +25,9 @@ void console_unlock(bool locked);
  * PS/2 keyboard is lost, as on a PC whose keyboard buffer is full. */
 bool console_key(int key);
 
+/* True if keys wait to be read (for poll on the console). */
+bool console_input_pending(void);
+
 /* While handler is set, Ctrl-C calls handler(ctx), from the interrupt that
  * brought the key (so it must not block), instead of queueing the key: the
  * shell's `run` sets it to end its program. NULL: Ctrl-C is a key again. */

@@ -28,6 +28,9 @@ SYS(getegid); SYS(getpgrp); SYS(getpgid); SYS(setpgid); SYS(getsid); SYS(setsid)
 SYS(getrandom); SYS(sched_yield); SYS(sched_getaffinity); SYS(getrlimit); SYS(prlimit64);
 SYS(sysinfo); SYS(umask); SYS(rt_sigaction); SYS(rt_sigprocmask); SYS(sigaltstack);
 SYS(tgkill); SYS(tkill); SYS(kill); SYS(futex); SYS(getresuid); SYS(getresgid);
+/* syscall/sys_poll.c */
+SYS(pipe); SYS(pipe2); SYS(eventfd); SYS(eventfd2); SYS(epoll_create); SYS(epoll_create1);
+SYS(epoll_ctl); SYS(epoll_wait); SYS(epoll_pwait); SYS(poll); SYS(ppoll);
 /* syscall/sys_time.c */
 SYS(clock_gettime); SYS(clock_getres); SYS(gettimeofday); SYS(time); SYS(nanosleep);
 SYS(clock_nanosleep);

@@ -48,6 +48,8 @@ struct file_ops {
     long (*read)(struct file *f, char *ubuf, size_t n);
     long (*write)(struct file *f, const char *ubuf, size_t n);
     long (*ioctl)(struct file *f, unsigned long cmd, unsigned long arg);
+    /* Readiness (poll.h POLLIN...) and a count of state changes. */
+    unsigned (*poll)(struct file *f, uint64_t *version);
     void (*release)(struct file *f);
 };
 

@@ -16,6 +16,7 @@
 #include "console.h"
 #include "keys.h"
 #include "line_edit.h"
+#include "poll.h"
 #include "serial.h"
 #include "smp.h"
 #include "spinlock.h"
@@ -87,6 +88,11 @@ void console_write(const char *s, size_t n)
         console_putc(s[i]);
 }
 
+bool console_input_pending(void)
+{
+    return __atomic_load_n(&key_tail, __ATOMIC_ACQUIRE) != __atomic_load_n(&key_head, __ATOMIC_ACQUIRE);
+}
+
 void console_set_interrupt(void (*handler)(void *ctx), void *ctx)
 {
     spin_lock(&input_lock);
@@ -111,6 +117,8 @@ bool console_key(int key)
         wait_wake_one(&key_ready);
     }
     spin_unlock(&input_lock);
+    if (room)
+        poll_notify();          /* a program may poll the console */
     return room;
 }
 

@@ -4,7 +4,8 @@
 # (tools/linux_guest.py) and on the development host.
 #
 #   $(BUILD)/user/bin/NAME   from user/NAME.c, with musl's static C library
-#   $(BUILD)/user/bin/sieve  from user/sieve/, a Go program without cgo
+#   $(BUILD)/user/bin/NAME   from user/NAME/ with a go.mod: a Go program
+#                            without cgo (sieve, goclock)
 #
 # USER_BIN lists them all. CC is the kernel's compiler (freestanding flags),
 # so the user programs have a compiler of their own, musl-gcc (Debian's
@@ -25,8 +26,9 @@ USER_CC     := musl-gcc
 USER_CFLAGS := -static -O2 -Wall -Wextra $(if $(filter 0,$(WERROR)),,-Werror) -pthread
 
 USER_C_SRC  := $(wildcard user/*.c)
-USER_GO_SRC := user/sieve/go.mod $(wildcard user/sieve/*.go)
-USER_BIN    := $(patsubst user/%.c,$(BUILD)/user/bin/%,$(USER_C_SRC)) $(BUILD)/user/bin/sieve
+USER_GO_MOD := $(wildcard user/*/go.mod)
+USER_BIN    := $(patsubst user/%.c,$(BUILD)/user/bin/%,$(USER_C_SRC)) \
+               $(patsubst user/%/go.mod,$(BUILD)/user/bin/%,$(USER_GO_MOD))
 
 USER_GOENV := CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOPROXY=off GOFLAGS= \
               GOCACHE=$(abspath $(BUILD))/gocache/cache \
@@ -36,8 +38,10 @@ $(BUILD)/user/bin/%: user/%.c user/user.mk
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_CFLAGS) -o $@ $<
 
-$(BUILD)/user/bin/sieve: $(USER_GO_SRC) user/user.mk
+# Second expansion: each Go program depends on the .go files of its own folder.
+.SECONDEXPANSION:
+$(patsubst user/%/go.mod,$(BUILD)/user/bin/%,$(USER_GO_MOD)): $(BUILD)/user/bin/%: user/%/go.mod $$(wildcard user/%/*.go) user/user.mk
 	@mkdir -p $(dir $@)
-	cd user/sieve && $(USER_GOENV) go build -trimpath -buildvcs=false -ldflags=-s -o $(abspath $@) .
+	cd user/$* && $(USER_GOENV) go build -trimpath -buildvcs=false -ldflags=-s -o $(abspath $@) .
 
 .DEFAULT_GOAL := $(USER_SAVED_GOAL)
