@@ -9,7 +9,8 @@
  *    copy resumes at its fix-up and returns -EFAULT;
  *  - any other exception in user mode: the program did something wrong.
  *    It is ended with the signal Linux would send (SIGSEGV, SIGILL,
- *    SIGFPE...) and a one-line report like Linux's
+ *    SIGFPE...; SIGKILL when no memory is left for a page it touched)
+ *    and a one-line report like Linux's
  *        hello[7]: segfault at 0 ip 0000000000401020 sp 00007fffffffe5c8 error 4 in hello
  *    The kernel and the shell go on.
  */
@@ -82,9 +83,13 @@ bool user_fault_handle(struct trap_frame *tf)
         irq_disable();
         if (err == 0)
             return true;
-        if (err == -ENOMEM)
-            kprintf("%s[%d]: out of memory at %llx\n", p->name, uthread_current()->tid,
+        if (err == -ENOMEM && from_user) {
+            /* Linux's OOM killer sends SIGKILL; here the program that
+             * asked for the page is the one to go. */
+            kprintf("%s[%d]: out of memory at %llx: killed\n", p->name, uthread_current()->tid,
                     (unsigned long long)cr2);
+            process_exit(SIGKILL);
+        }
     }
     if (!from_user)
         return uaccess_fixup(tf);

@@ -29,6 +29,10 @@
 #include "x86.h"
 
 #define PAGE_MASK ((uintptr_t)PAGE_SIZE - 1)
+/* Frames user pages may not take: the kernel's own allocations (page
+ * tables, stacks, the heap) must still succeed while a program that
+ * allocates without end is stopped and its memory given back. */
+#define KERNEL_RESERVE_FRAMES 1024
 
 static uintptr_t page_up(uintptr_t a)
 {
@@ -276,6 +280,8 @@ static int populate_locked(struct mm *mm, struct vma *v, uintptr_t page)
     paddr_t present;
     if (pt_translate(mm->root, page, &present, NULL) == 0)
         return 0;               /* another thread faulted it in first */
+    if (frame_free_count() < KERNEL_RESERVE_FRAMES)
+        return -ENOMEM;
     paddr_t pa = frame_alloc();
     if (pa == 0)
         return -ENOMEM;
