@@ -28,7 +28,8 @@ USER_CFLAGS := -static -O2 -Wall -Wextra $(if $(filter 0,$(WERROR)),,-Werror) -p
 USER_C_SRC  := $(wildcard user/*.c)
 USER_GO_MOD := $(wildcard user/*/go.mod)
 USER_BIN    := $(patsubst user/%.c,$(BUILD)/user/bin/%,$(USER_C_SRC)) \
-               $(patsubst user/%/go.mod,$(BUILD)/user/bin/%,$(USER_GO_MOD))
+               $(patsubst user/%/go.mod,$(BUILD)/user/bin/%,$(USER_GO_MOD)) \
+               $(BUILD)/user/bin/hello-pie
 
 USER_GOENV := CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOPROXY=off GOFLAGS= \
               GOCACHE=$(abspath $(BUILD))/gocache/cache \
@@ -37,6 +38,18 @@ USER_GOENV := CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOPROXY=off GOFLAGS= \
 $(BUILD)/user/bin/%: user/%.c user/user.mk
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
+# hello again as a static PIE (ELF type ET_DYN, loaded at a base the kernel
+# picks, relocating itself). Debian's musl-gcc wrapper makes a dynamically
+# linked PIE of -static-pie, so the link is spelled out: musl's rcrt1.o
+# start file, which applies the relocations, and its static libc.a.
+MUSL_LIB := /usr/lib/x86_64-linux-musl
+$(BUILD)/user/bin/hello-pie: user/hello.c user/user.mk
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(filter-out -static,$(USER_CFLAGS)) -fPIE -c -o $@.o $<
+	gcc -nostdlib -static-pie -o $@ $(MUSL_LIB)/rcrt1.o $(MUSL_LIB)/crti.o $@.o \
+	    $(MUSL_LIB)/libc.a $(MUSL_LIB)/crtn.o $$(gcc -print-libgcc-file-name)
+	@rm -f $@.o
 
 # Second expansion: each Go program depends on the .go files of its own folder.
 .SECONDEXPANSION:
