@@ -179,7 +179,8 @@ void procfs_init(void)
     struct inode *exe = inode_new(S_IFLNK | 0777);
     if (root == NULL || self == NULL || exe == NULL)
         panic("procfs: out of memory");
-    root->nlink = self->nlink = 1;
+    root->nlink = 2;            /* as a mounted root: its "." and the mount point's entry */
+    self->nlink = 1;            /* its "."; linking it in counts its entry */
     exe->get_link = self_exe;
     if (vfs_link(root, "self", self) != 0 || vfs_link(self, "exe", exe) != 0)
         panic("procfs: out of memory");

@@ -179,9 +179,11 @@ static int walk(struct walk *w, struct inode *start, const char *path, bool foll
         while (*p && *p != '/')
             p++;
         size_t len = (size_t)(p - name);
+        const char *end = p;
         while (*p == '/')
             p++;
         bool final = *p == '\0';
+        bool slash = final && p != end;     /* "name/" names a directory */
         if (len > NAME_MAX)
             return -ENAMETOOLONG;
         if (!S_ISDIR(dir->mode))
@@ -205,19 +207,23 @@ static int walk(struct walk *w, struct inode *start, const char *path, bool foll
             struct inode *d = dir;
             while (d->covers)       /* at a mounted root: step back over the mount */
                 d = d->covers;
+            if (d->parent == NULL)
+                return -ENOENT;     /* a directory that was removed */
             next = cross_mount(d->parent);
         } else {
             struct dir_entry *e = find_entry(dir, name, len);
             if (e == NULL)
                 return -ENOENT;
             next = cross_mount(e->inode);
-            if (S_ISLNK(next->mode) && (!final || follow)) {
+            if (S_ISLNK(next->mode) && (!final || follow || slash)) {
                 int err = follow_link(w, dir, next, &next);
                 if (err < 0)
                     return err;
             }
         }
         if (final) {
+            if (slash && !S_ISDIR(next->mode))
+                return -ENOTDIR;
             *out = next;
             return 0;
         }
@@ -300,6 +306,8 @@ int vfs_create(struct inode *cwd, const char *path, uint32_t mode, const char *t
         if (ino == NULL)
             err = -ENOMEM;
     }
+    if (err == 0 && target && strlen(target) >= PATH_MAX)
+        err = -ENAMETOOLONG;        /* follow_link copies it to a path buffer */
     if (err == 0 && target) {
         size_t n = strlen(target);
         ino->link = kmalloc(n + 1);
@@ -370,13 +378,20 @@ int vfs_unlink(struct inode *cwd, const char *path, bool dir_only)
 
 int vfs_rename(struct inode *cwd, const char *from, const char *to)
 {
+    return vfs_rename_at(cwd, from, cwd, to);
+}
+
+int vfs_rename_at(struct inode *from_start, const char *from, struct inode *to_start, const char *to)
+{
     char from_name[NAME_MAX + 1], to_name[NAME_MAX + 1];
     struct inode *from_dir, *to_dir;
-    struct walk w = { 0 };
+    struct walk w_from = { 0 }, w_to = { 0 };
     mutex_lock(&vfs_lock);
-    int err = walk(&w, cwd ? cwd : root, from, false, true, &from_dir, from_name);
+    int err = walk(&w_from, from_start ? from_start : root, from, false, true, &from_dir, from_name);
     if (err == 0)
-        err = walk(&w, cwd ? cwd : root, to, false, true, &to_dir, to_name);
+        err = walk(&w_to, to_start ? to_start : root, to, false, true, &to_dir, to_name);
+    if (err == 0 && to_dir->covers == NULL && to_dir != root && to_dir->parent == NULL)
+        err = -ENOENT;              /* a directory that was removed */
     struct dir_entry *e = NULL;
     if (err == 0) {
         e = find_entry(from_dir, from_name, strlen(from_name));
@@ -396,7 +411,9 @@ int vfs_rename(struct inode *cwd, const char *from, const char *to)
             mutex_unlock(&vfs_lock);
             return 0;
         }
-        if (old && S_ISDIR(old->inode->mode) != S_ISDIR(e->inode->mode))
+        if (e->inode->mounted || (old && old->inode->mounted))
+            err = -EBUSY;
+        else if (old && S_ISDIR(old->inode->mode) != S_ISDIR(e->inode->mode))
             err = S_ISDIR(old->inode->mode) ? -EISDIR : -ENOTDIR;
         else if (old && old->inode->entries)
             err = -ENOTEMPTY;
@@ -404,6 +421,8 @@ int vfs_rename(struct inode *cwd, const char *from, const char *to)
             /* The target's entry takes the moving inode. */
             replaced = old->inode;
             replaced->nlink--;
+            if (S_ISDIR(replaced->mode))
+                replaced->parent = NULL;    /* removed: vfs_create refuses it */
             old->inode = e->inode;
             inode_get(e->inode);
         } else {
@@ -421,9 +440,7 @@ int vfs_rename(struct inode *cwd, const char *from, const char *to)
             }
         kfree(e);
         if (S_ISDIR(moving->mode)) {
-            from_dir->nlink--;
-            if (replaced == NULL)
-                to_dir->nlink += 0;     /* link_locked counted it */
+            from_dir->nlink--;      /* to_dir's was counted by link_locked, or by the replaced one */
             moving->parent = to_dir;
         }
         inode_put(moving);
@@ -545,7 +562,8 @@ int inode_reserve(struct inode *ino, size_t size)
     uint8_t *data = kmalloc(cap);
     if (data == NULL)
         return -ENOMEM;
-    memcpy(data, ino->data, ino->size);
+    if (ino->size)
+        memcpy(data, ino->data, ino->size);
     if (!ino->borrowed)
         kfree(ino->data);
     ino->data = data;

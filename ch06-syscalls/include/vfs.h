@@ -120,6 +120,8 @@ int vfs_create(struct inode *cwd, const char *path, uint32_t mode, const char *t
 /* unlink / rmdir (dir_only) / rename. */
 int vfs_unlink(struct inode *cwd, const char *path, bool dir_only);
 int vfs_rename(struct inode *cwd, const char *from, const char *to);
+/* rename with each path relative to its own starting directory (renameat). */
+int vfs_rename_at(struct inode *from_start, const char *from, struct inode *to_start, const char *to);
 
 /* Mount the tree at root on the directory at path. */
 int vfs_mount(const char *path, struct inode *root);

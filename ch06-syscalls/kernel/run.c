@@ -82,7 +82,13 @@ static void cmd_run(int argc, char **argv)
         kprintf("usage: %s\n", run_command.usage);
         return;
     }
-    run_program(&argv[first], strace);
+    /* The program's argv ends with NULL; the shell's words need not. */
+    char *args[RUN_INIT_MAX_ARGS + 1];
+    int n = 0;
+    for (int i = first; i < argc && n < RUN_INIT_MAX_ARGS; i++)
+        args[n++] = argv[i];
+    args[n] = NULL;
+    run_program(args, strace);
 }
 
 const struct shell_command run_command = {

@@ -538,10 +538,7 @@ static long rename_at(int64_t olddir, uint64_t uold, int64_t newdir, uint64_t un
         inode_put(d1);
         return err;
     }
-    /* Both relative to the same start, or absolute: vfs_rename takes one. */
-    err = d1 == d2 || to[0] == '/' || from[0] == '/' ? vfs_rename(d1, from, to) : -EXDEV;
-    if (err == 0 && d1 != d2 && from[0] != '/' && to[0] != '/')
-        err = -EXDEV;
+    err = vfs_rename_at(d1, from, d2, to);
     path_buf_free(from);
     path_buf_free(to);
     inode_put(d1);

@@ -1,6 +1,7 @@
 """ch06-syscalls: host unit tests of the kernel's pure code, under ASan and
-UBSan: ch05's, against this chapter's copies of the sources, and the two
-parsers user mode brings: the ELF executable checker and the cpio reader.
+UBSan: ch05's, against this chapter's copies of the sources, the two
+parsers user mode brings (the ELF executable checker and the cpio reader)
+and the file tree's path lookup (fs/vfs.c).
 Then the ELF checker on real programs, built with musl-gcc at test time."""
 import subprocess
 from pathlib import Path
@@ -13,6 +14,7 @@ _ch05 = chapter_tests("ch05-channels", "test_unit.py", {})
 UNITS = dict(_ch05.UNITS)
 UNITS["ch06-syscalls/unit/test_elf.c"] = ["proc/elf.c", "lib/format.c"]
 UNITS["ch06-syscalls/unit/test_cpio.c"] = ["fs/cpio.c"]
+UNITS["ch06-syscalls/unit/test_vfs.c"] = ["fs/vfs.c"]
 THREAD_UNITS = dict(_ch05.THREAD_UNITS)
 
 MUSL_GCC = Path("/usr/bin/musl-gcc")
