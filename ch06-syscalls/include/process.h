@@ -81,6 +81,9 @@ void process_kill(struct process *p, int status);
 /* The calling thread's process, or NULL in a kernel thread. */
 struct process *process_current(void);
 
+/* The calling thread's descriptor table (its process's). */
+struct fd_table *process_files(void);
+
 /* For /proc and ps: call visit on every process, under the list's lock. */
 void process_each(void (*visit)(struct process *p, void *ctx), void *ctx);
 

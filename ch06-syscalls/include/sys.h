@@ -11,14 +11,14 @@
 #define SYS(name) long sys_##name(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 #define SYS_UNUSED (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5
 
-/* syscall/sys_file.c */
-SYS(read); SYS(write); SYS(readv); SYS(writev); SYS(pread64); SYS(pwrite64);
-SYS(open); SYS(openat); SYS(close); SYS(lseek); SYS(fstat); SYS(stat); SYS(lstat);
-SYS(newfstatat); SYS(statx); SYS(getdents64); SYS(mkdir); SYS(mkdirat); SYS(unlink);
-SYS(unlinkat); SYS(rmdir); SYS(rename); SYS(renameat); SYS(renameat2); SYS(readlink);
-SYS(readlinkat); SYS(access); SYS(faccessat); SYS(faccessat2); SYS(fcntl); SYS(dup);
-SYS(dup2); SYS(dup3); SYS(ioctl); SYS(getcwd); SYS(chdir); SYS(fchdir); SYS(symlink);
-SYS(ftruncate); SYS(fsync);
+/* syscall/sys_fd.c */
+SYS(read); SYS(write); SYS(readv); SYS(writev); SYS(pread64); SYS(pwrite64); SYS(close);
+SYS(lseek); SYS(fcntl); SYS(dup); SYS(dup2); SYS(dup3); SYS(ioctl); SYS(ftruncate); SYS(fsync);
+/* syscall/sys_path.c */
+SYS(open); SYS(openat); SYS(fstat); SYS(stat); SYS(lstat); SYS(newfstatat); SYS(statx);
+SYS(getdents64); SYS(mkdir); SYS(mkdirat); SYS(unlink); SYS(unlinkat); SYS(rmdir); SYS(rename);
+SYS(renameat); SYS(renameat2); SYS(readlink); SYS(readlinkat); SYS(access); SYS(faccessat);
+SYS(faccessat2); SYS(getcwd); SYS(chdir); SYS(fchdir); SYS(symlink);
 /* syscall/sys_mm.c */
 SYS(mmap); SYS(munmap); SYS(mprotect); SYS(madvise); SYS(mremap); SYS(brk);
 /* syscall/sys_proc.c */

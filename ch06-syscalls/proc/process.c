@@ -180,6 +180,11 @@ void process_exit(int status)
     thread_exit();
 }
 
+struct fd_table *process_files(void)
+{
+    return process_current()->files;
+}
+
 void process_each(void (*visit)(struct process *p, void *ctx), void *ctx)
 {
     spin_lock(&processes_lock);

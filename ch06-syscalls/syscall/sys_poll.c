@@ -28,15 +28,10 @@ struct timespec_k {
     int64_t tv_sec, tv_nsec;
 };
 
-static struct fd_table *files(void)
-{
-    return process_current()->files;
-}
-
 /* Install a new open file; the descriptor, or -EMFILE (the file dropped). */
 static long install(struct file *f, unsigned flags)
 {
-    int fd = fd_install(files(), f, 0, flags & O_CLOEXEC);
+    int fd = fd_install(process_files(), f, 0, flags & O_CLOEXEC);
     if (fd < 0)
         file_put(f);
     return fd;
@@ -58,12 +53,12 @@ static long make_pipe(uint64_t ufds, uint64_t flags)
     }
     fds[1] = (int)install(w, (unsigned)flags);
     if (fds[1] < 0) {
-        fd_close(files(), fds[0]);
+        fd_close(process_files(), fds[0]);
         return fds[1];
     }
     if (copy_to_user((void *)ufds, fds, sizeof(fds))) {
-        fd_close(files(), fds[0]);
-        fd_close(files(), fds[1]);
+        fd_close(process_files(), fds[0]);
+        fd_close(process_files(), fds[1]);
         return -EFAULT;
     }
     return 0;
@@ -129,10 +124,10 @@ SYS(epoll_ctl)
     struct epoll_event_k ev = { 0, 0 };
     if ((int)a1 != EPOLL_CTL_DEL && copy_from_user(&ev, (const void *)a3, sizeof(ev)))
         return -EFAULT;
-    struct file *ep = fd_get(files(), (int)a0);
+    struct file *ep = fd_get(process_files(), (int)a0);
     if (ep == NULL)
         return -EBADF;
-    struct file *target = fd_get(files(), (int)a2);
+    struct file *target = fd_get(process_files(), (int)a2);
     long r;
     if (target == NULL)
         r = -EBADF;
@@ -150,7 +145,7 @@ SYS(epoll_ctl)
 
 static long wait_epoll(uint64_t epfd, uint64_t events, uint64_t max, int64_t timeout)
 {
-    struct file *ep = fd_get(files(), (int)epfd);
+    struct file *ep = fd_get(process_files(), (int)epfd);
     if (ep == NULL)
         return -EBADF;
     long r = epoll_is(ep) ? epoll_wait_events(ep, (void *)events, (int)max, timeout) : -EINVAL;
@@ -193,7 +188,7 @@ static long do_poll(uint64_t ufds, uint64_t nfds, int64_t timeout_ms)
             fds[i].revents = 0;
             if (fds[i].fd < 0)
                 continue;
-            struct file *f = fd_get(files(), fds[i].fd);
+            struct file *f = fd_get(process_files(), fds[i].fd);
             uint64_t version;
             unsigned mask = f ? file_poll(f, &version) : POLLNVAL;
             if (f)
