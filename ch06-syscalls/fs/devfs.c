@@ -3,8 +3,8 @@
  *
  *   console   the kernel's console as a terminal: reads take one line the
  *             user edits (echo, erase, history: console_readline) and get
- *             it with its newline; Ctrl-C while a program reads ends it
- *             (SIGINT); writes go to the screen and serial port
+ *             it with its newline (Ctrl-C ends the foreground program: see
+ *             kernel/run.c); writes go to the screen and serial port
  *   tty       the same console (a process's controlling terminal)
  *   null      reads end at once, writes vanish
  *   zero      reads give zeros
@@ -76,17 +76,21 @@ static long console_read(struct file *f, char *ubuf, size_t n)
     if (n == 0)
         return 0;
     mutex_lock(&tty_lock);
-    if (tty_pos == tty_len) {
-        int len = console_readline("", tty_line, TTY_LINE_SIZE);
-        if (len < 0) {
-            mutex_unlock(&tty_lock);
-            if (process_current())
-                process_exit(SIGINT);   /* Ctrl-C: the default action of SIGINT */
-            return -EINTR;
+    while (tty_pos == tty_len) {
+        /* Edit a line without holding tty_lock: a thread killed while it
+         * waits for keys unwinds from the wait, and would leave it held. */
+        mutex_unlock(&tty_lock);
+        char line[TTY_LINE_SIZE + 1];
+        int len = console_readline("", line, TTY_LINE_SIZE);
+        if (len < 0)
+            return -EINTR;      /* Ctrl-C with no program to interrupt */
+        line[len++] = '\n';
+        mutex_lock(&tty_lock);
+        if (tty_pos == tty_len) {
+            memcpy(tty_line, line, (size_t)len);
+            tty_len = (size_t)len;
+            tty_pos = 0;
         }
-        tty_line[len++] = '\n';
-        tty_len = (size_t)len;
-        tty_pos = 0;
     }
     size_t count = tty_len - tty_pos < n ? tty_len - tty_pos : n;
     long done = copy_to_user(ubuf, tty_line + tty_pos, count) ? -EFAULT : (long)count;

@@ -156,7 +156,8 @@ void process_thread_left(struct process *p)
     process_put(p);
 }
 
-void process_kill(struct process *p, int status)
+/* Set p's status (the first one set stays) and kill its threads but skip. */
+static void kill_threads(struct process *p, int status, struct thread *skip)
 {
     spin_lock(&p->lock);
     if (!p->exiting) {
@@ -166,17 +167,25 @@ void process_kill(struct process *p, int status)
     spin_unlock(&p->lock);
     /* Its threads unwind at their next wait, or at the next interrupt
      * that finds them running (in user mode, interrupts are on). */
-    struct thread *me = thread_current();
     spin_lock(&sched_lock);
     for (struct thread *t = all_threads; t; t = t->all_next)
-        if (t != me && t->user && t->user->proc == p && t->state != THREAD_ZOMBIE)
+        if (t != skip && t->user && t->user->proc == p && t->state != THREAD_ZOMBIE)
             sched_kill(t);
     spin_unlock(&sched_lock);
 }
 
+void process_kill(struct process *p, int status)
+{
+    /* Every thread, the interrupted one too when an interrupt handler
+     * calls this (Ctrl-C may land on the CPU the program runs on). */
+    kill_threads(p, status, NULL);
+}
+
 void process_exit(int status)
 {
-    process_kill(process_current(), status);
+    /* Not the caller: it leaves on its own, and a killed thread would
+     * unwind at the first wait on its way out. */
+    kill_threads(process_current(), status, thread_current());
     thread_exit();
 }
 

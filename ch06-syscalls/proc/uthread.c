@@ -152,7 +152,9 @@ void uthread_exit(void)
     struct uthread *u = t->user;
     struct process *p = u->proc;
     /* Leaving may sleep (closing files); an interrupt's kill point may
-     * have brought the thread here with interrupts off, at depth 0. */
+     * have brought the thread here with interrupts off, at depth 0. It is
+     * on its way out already: a kill must not make its waits unwind. */
+    __atomic_store_n(&t->killed, false, __ATOMIC_RELAXED);
     irq_enable();
     if (u->clear_child_tid && !p->exiting) {
         /* pthread_join waits on this word (CLONE_CHILD_CLEARTID). */

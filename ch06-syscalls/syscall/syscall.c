@@ -18,6 +18,7 @@
 
 #include "cpu.h"
 #include "errno.h"
+#include "format.h"
 #include "kprintf.h"
 #include "memlayout.h"
 #include "process.h"
@@ -60,6 +61,9 @@ static syscall_fn table[SYSCALL_MAX] = {
     [293] = sys_pipe2, [302] = sys_prlimit64,
     [316] = sys_renameat2, [318] = sys_getrandom, [332] = sys_statx, [439] = sys_faccessat2,
 };
+#define SYS_EXIT 60
+#define SYS_EXIT_GROUP 231
+
 static const char *registered_names[SYSCALL_MAX];
 static struct spinlock table_lock = SPINLOCK_INIT("syscall table");
 
@@ -107,12 +111,24 @@ static bool sysret_ok(const struct trap_frame *tf)
            (tf->rflags & (RFLAGS_TF | RFLAGS_IF)) == RFLAGS_IF;
 }
 
+/* The tracer's line: the call, its arguments, its result (or "?"). */
+static void trace(struct process *p, const struct trap_frame *tf, const char *result)
+{
+    kprintf("%s[%d] %s(0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx) = %s\n", p->name,
+            uthread_current()->tid, name_of((unsigned)tf->rax), (unsigned long long)tf->rdi,
+            (unsigned long long)tf->rsi, (unsigned long long)tf->rdx, (unsigned long long)tf->r10,
+            (unsigned long long)tf->r8, (unsigned long long)tf->r9, result);
+}
+
 bool syscall_dispatch(struct trap_frame *tf)
 {
     irq_enable();
     uint64_t nr = tf->rax;
     struct process *p = process_current();
     syscall_fn fn = nr < SYSCALL_MAX ? __atomic_load_n(&table[nr], __ATOMIC_ACQUIRE) : NULL;
+    /* exit and exit_group never return: traced before, as strace does. */
+    if (p->strace && (nr == SYS_EXIT || nr == SYS_EXIT_GROUP))
+        trace(p, tf, "?");
     long ret;
     if (fn)
         ret = fn(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
@@ -120,12 +136,11 @@ bool syscall_dispatch(struct trap_frame *tf)
         report_enosys(p, nr);
         ret = -ENOSYS;
     }
-    if (p->strace)
-        kprintf("%s[%d] %s(0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx) = %ld\n", p->name,
-                uthread_current()->tid, name_of((unsigned)nr), (unsigned long long)tf->rdi,
-                (unsigned long long)tf->rsi, (unsigned long long)tf->rdx,
-                (unsigned long long)tf->r10, (unsigned long long)tf->r8,
-                (unsigned long long)tf->r9, ret);
+    if (p->strace) {
+        char result[24];
+        ksnprintf(result, sizeof(result), "%ld", ret);
+        trace(p, tf, result);
+    }
     tf->rax = (uint64_t)ret;
     if (thread_killed())
         thread_exit();
