@@ -125,6 +125,10 @@ static long write_bytes(struct inode *ino, const char *ubuf, size_t n, uint64_t 
 
 long file_read(struct file *f, char *ubuf, size_t n, int64_t off)
 {
+    /* The whole buffer must be the program's, as Linux's access_ok
+     * checks first, whatever a device then touches of it. */
+    if (!user_range_ok((uintptr_t)ubuf, n))
+        return -EFAULT;
     if ((f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_PATH))
         return -EBADF;
     if (f->ops)
@@ -143,6 +147,8 @@ long file_read(struct file *f, char *ubuf, size_t n, int64_t off)
 
 long file_write(struct file *f, const char *ubuf, size_t n, int64_t off)
 {
+    if (!user_range_ok((uintptr_t)ubuf, n))
+        return -EFAULT;
     if ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_PATH))
         return -EBADF;
     if (f->ops)

@@ -113,7 +113,7 @@ struct elf_info {
     bool exec_stack;            /* PT_GNU_STACK with PF_X; without PT_GNU_STACK the stack is
                                  * not executable (the modern default, unlike old Linux) */
     uint64_t lo, hi;            /* page-aligned [lo, hi) covering every PT_LOAD: hi - lo <= ELF_MAX_SPAN,
-                                 * and for ET_EXEC USER_MIN <= lo, hi <= USER_TOP */
+                                 * and for ET_EXEC USER_MIN <= lo, hi <= USER_MAP_END */
     char interp[ELF_INTERP_MAX];    /* PT_INTERP's path when refused as dynamic, else "" */
     char message[ELF_MESSAGE_MAX];  /* where a refusal with numbers in it is written */
 };

@@ -26,6 +26,11 @@
 /* A user program's address space (proc/vm.c). */
 #define USER_TOP 0x0000800000000000     /* the end of the lower canonical half */
 #define USER_MIN 0x10000                /* nothing below: NULL dereferences fault (Linux's mmap_min_addr) */
+/* Nothing in the last page either: a SYSCALL at its very end would leave
+ * RCX = USER_TOP, a non-canonical return address, and IRETQ to one faults
+ * in ring 0 with the program's GS base loaded (Linux keeps it unmapped
+ * for the same reason). */
+#define USER_MAP_END (USER_TOP - PAGE_SIZE)
 #define USER_STACK_TOP 0x00007FFFFFFFF000
 #define USER_STACK_MAX (8 << 20)        /* 8 MiB, Linux's default RLIMIT_STACK */
 #define USER_MMAP_TOP 0x00007F0000000000  /* mmap places regions downward from here */

@@ -5,8 +5,10 @@
  * anywhere. These functions refuse a range that is not wholly in the user
  * half (USER_TOP) or that wraps, and turn a fault on the way (an unmapped
  * page, a read-only page written) into -EFAULT (proc/uaccess.S). They may
- * fault in pages a program mapped lazily (proc/vm.c), so they must not be
- * called with a spinlock held.
+ * fault in pages a program mapped lazily (proc/vm.c); backing a page takes
+ * only spinlocks and never sleeps, so a caller may hold a spinlock (the
+ * futex code reads the user word under its bucket's), as long as it is
+ * not mm->lock or the page tables' own.
  */
 #ifndef CUBOS_UACCESS_H
 #define CUBOS_UACCESS_H

@@ -4,7 +4,7 @@
  * Every number in the file comes from whoever wrote the file, so each one is
  * checked before it is used, and every sum of two of them is checked for
  * overflow first: offsets and sizes against the file's size, addresses
- * against the user half of the address space (USER_MIN to USER_TOP). What passes is a program the
+ * against the user half of the address space (USER_MIN to USER_MAP_END). What passes is a program the
  * loader can map page by page without further doubt: no segment writable
  * and executable, no two segments in one page (each page gets one segment's
  * permissions), the entry point in executable code.
@@ -143,7 +143,7 @@ static int add_load(const struct elf64_phdr *ph, int n, size_t size, struct elf_
         return refuse(out, why, "segment %d is too large (0x%lx bytes, the limit is 1 GiB)",
                       n, ph->p_memsz);
     /* A pie's relative addresses stay within one span, so any base can be added to them. */
-    uint64_t end = out->pie ? ELF_MAX_SPAN : USER_TOP;
+    uint64_t end = out->pie ? ELF_MAX_SPAN : USER_MAP_END;
     if (ph->p_vaddr >= end || ph->p_memsz > end - ph->p_vaddr)
         return refuse(out, why, "segment %d is too large or too high (it must end below "
                       "0x%lx)", n, end);

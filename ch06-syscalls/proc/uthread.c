@@ -83,6 +83,8 @@ static void user_thread_main(void *arg)
      * saves and loads that state at every switch. */
     irq_disable();
     start->u->tid = t->id;
+    if (start->u->proc->pid == 0)
+        start->u->proc->pid = t->id;    /* the first thread: its id is the pid */
     t->user = start->u;
     load_user_state(this_cpu(), t);
     /* clone's CLONE_PARENT_SETTID / CLONE_CHILD_SETTID, written before the

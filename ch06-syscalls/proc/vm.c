@@ -34,6 +34,12 @@
  * allocates without end is stopped and its memory given back. */
 #define KERNEL_RESERVE_FRAMES 1024
 
+/* True if [start, start + len) may be mapped: from USER_MIN to USER_MAP_END. */
+static bool mappable(uintptr_t start, size_t len)
+{
+    return start >= USER_MIN && start <= USER_MAP_END && len <= USER_MAP_END - start;
+}
+
 static uintptr_t page_up(uintptr_t a)
 {
     return (a + PAGE_MASK) & ~PAGE_MASK;
@@ -172,7 +178,7 @@ long vm_map(struct mm *mm, uintptr_t start, size_t len, unsigned prot, unsigned 
     spin_lock(&mm->lock);
     long err = 0;
     bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
-    if (fixed && (start < USER_MIN || !user_range_ok(start, len)))
+    if (fixed && !mappable(start, len))
         err = -ENOMEM;
     else if ((flags & MAP_FIXED_NOREPLACE) && overlaps(mm, start, start + len))
         err = -EEXIST;
@@ -182,7 +188,7 @@ long vm_map(struct mm *mm, uintptr_t start, size_t len, unsigned prot, unsigned 
             err = split_at(mm, start + len);
         if (err == 0)
             unmap_locked(mm, start, start + len);
-    } else if (start < USER_MIN || !user_range_ok(start, len) || overlaps(mm, start, start + len)) {
+    } else if (!mappable(start, len) || overlaps(mm, start, start + len)) {
         start = find_gap(mm, len);     /* the address was a hint: take another */
         if (start == 0)
             err = -ENOMEM;

@@ -158,32 +158,36 @@ static void fill_stat(struct inode *ino, struct stat_k *st)
     st->st_atime_nsec = st->st_mtime_nsec = st->st_ctime_nsec = (int64_t)(ino->mtime_ns % 1000000000);
 }
 
-/* Resolve a *at path (or dirfd itself with AT_EMPTY_PATH and ""). */
+/* Resolve a *at path (or dirfd itself with AT_EMPTY_PATH and "", which
+ * may be any open file: glibc's fstat is newfstatat(fd, "", ...)). */
 static int at_inode(int64_t dirfd, uint64_t upath, uint64_t flags, struct inode **out)
 {
     int err;
-    struct inode *dir;
-    char *path = at_path(dirfd, upath, &dir, &err);
+    char *path = user_path(upath, &err);
     if (path == NULL)
         return err;
     if (path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
+        path_buf_free(path);
         if ((int)dirfd == AT_FDCWD) {
-            *out = dir;
-            path_buf_free(path);
+            *out = process_current()->cwd;
+            inode_get(*out);
             return 0;
         }
         struct file *f = fd_get(process_files(), (int)dirfd);
-        err = f ? 0 : -EBADF;
-        if (f) {
-            *out = f->inode;
-            inode_get(*out);
-            file_put(f);
-        }
-    } else {
+        if (f == NULL)
+            return -EBADF;
+        *out = f->inode;
+        inode_get(*out);
+        file_put(f);
+        return 0;
+    }
+    struct inode *dir;
+    err = start_dir(dirfd, path, &dir);
+    if (err == 0) {
         err = vfs_lookup(dir, path, !(flags & AT_SYMLINK_NOFOLLOW), out);
+        inode_put(dir);
     }
     path_buf_free(path);
-    inode_put(dir);
     return err;
 }
 
