@@ -121,17 +121,27 @@ static pte_t *find_leaf(paddr_t root, uintptr_t va, uint64_t *size)
     return NULL;
 }
 
+/* True if a CPU running now may have cached va's mapping in root: the
+ * kernel half is in every address space (ch06), the user half only in
+ * the one loaded. */
+static bool maybe_cached(paddr_t root, uintptr_t va)
+{
+    return va >= KERNEL_HALF || (read_cr3() & PTE_ADDR_MASK) == root;
+}
+
 static void flush_if_current(paddr_t root, uintptr_t va)
 {
-    if ((read_cr3() & PTE_ADDR_MASK) == root)
+    if (maybe_cached(root, va))
         invlpg((const void *)va);
 }
 
 /* The other CPUs run on the kernel's page tables too: after a mapping of
- * root changes, they must drop what they cached of it (a shootdown). */
+ * root changes, they must drop what they cached of it (a shootdown). A
+ * kernel-half mapping is cached whatever address space a CPU runs on:
+ * a thread of a program that frees kernel memory must shoot it down too. */
 static void flush_others(paddr_t root, uintptr_t va, size_t npages)
 {
-    if ((read_cr3() & PTE_ADDR_MASK) == root)
+    if (maybe_cached(root, va))
         smp_flush_pages(va, npages);
 }
 
@@ -367,7 +377,7 @@ static void range_walk(pte_t *table, int level, uintptr_t base, struct range_op 
 static void flush_range(paddr_t root, uintptr_t start, uintptr_t end)
 {
     size_t npages = (end - start) / PAGE_SIZE;
-    if ((read_cr3() & PTE_ADDR_MASK) == root) {
+    if (maybe_cached(root, start)) {
         if (npages > FLUSH_ALL_PAGES)
             write_cr3(read_cr3());
         else
