@@ -17,7 +17,7 @@
 #include "uaccess.h"
 #include "vfs.h"
 
-#define FILE_SIZE_MAX (256ull << 20)    /* a file in RAM: at most 256 MiB */
+#define FILE_SIZE_MAX (64ull << 20)     /* a file in RAM: at most 64 MiB */
 
 int file_open_inode(struct inode *ino, unsigned flags, struct file **out)
 {

@@ -53,6 +53,7 @@ struct thread {
     struct wait_queue joiners;  /* who waits in thread_join */
     uint64_t stack_top;         /* the top of its kernel stack (a user thread's frames land there) */
     struct uthread *user;       /* a user thread's program state (process.h), else NULL */
+    bool leaving;               /* a user thread leaving its program: not to be killed halfway */
 };
 
 /* Turn the code running now (kmain, on the boot stack) into thread "idle"

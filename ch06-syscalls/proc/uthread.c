@@ -25,6 +25,7 @@
 #include "kernel_map.h"
 #include "panic.h"
 #include "process.h"
+#include "sched.h"
 #include "string.h"
 #include "thread.h"
 #include "uaccess.h"
@@ -155,8 +156,12 @@ void uthread_exit(void)
     struct process *p = u->proc;
     /* Leaving may sleep (closing files); an interrupt's kill point may
      * have brought the thread here with interrupts off, at depth 0. It is
-     * on its way out already: a kill must not make its waits unwind. */
-    __atomic_store_n(&t->killed, false, __ATOMIC_RELAXED);
+     * on its way out already: from here no kill (sched_kill) may stop it
+     * halfway, at a wait or at an interrupt's kill point. */
+    spin_lock(&sched_lock);
+    t->leaving = true;
+    t->killed = false;
+    spin_unlock(&sched_lock);
     irq_enable();
     if (u->clear_child_tid && !p->exiting) {
         /* pthread_join waits on this word (CLONE_CHILD_CLEARTID). */

@@ -528,6 +528,11 @@ void wait_wake_all(struct wait_queue *wq)
 
 void sched_kill(struct thread *t)
 {
+    /* A user thread on its way out finishes leaving its program (its
+     * last one frees the address space and drops references): killed
+     * halfway, at an interrupt's kill point, it would leave them behind. */
+    if (t->leaving)
+        return;
     t->killed = true;
     if (t->state == THREAD_BLOCKED) {
         if (t->wq)
