@@ -11,19 +11,6 @@ from harness import FAIL_STATUS, PASS_STATUS, Machine, settled_mem
 PROMPT = r"cubos> "
 
 
-# Page tables the kernel made for its own allocations stay once made (its
-# address ranges are reused, mm/kpage.c): a few frames may go to them when
-# a run first reaches a new range, never more.
-KEPT_TABLE_FRAMES = 8
-
-
-def assert_memory_back(before, after):
-    """Every heap byte and object back, and every frame but kept tables."""
-    assert after[:2] == before[:2], f"heap (bytes, objects): {before[:2]} before, {after[:2]} after"
-    assert 0 <= after[2] - before[2] <= KEPT_TABLE_FRAMES, \
-        f"frames in use outside the heap: {before[2]} before, {after[2]} after"
-
-
 def shell(chapter, name, **kwargs):
     m = Machine(chapter, name, **kwargs).start()
     m.expect(PROMPT)
@@ -119,37 +106,3 @@ def test_init_with_a_failing_program_leaves_qemu_with_fail(chapter):
         m.expect(r"run: /bin/kinfo-missing: no such file")
         assert m.wait_exit() == FAIL_STATUS
 
-
-def test_the_fuzzer_leaves_the_kernel_up_and_memory_at_its_baseline(chapter):
-    """A million random system calls with hostile arguments from four
-    threads (user/fuzz.c): the kernel stays up, and once the fuzzer has
-    exited, every frame and heap object it caused is back."""
-    m = shell(chapter, "fuzz", memory="256M")
-    # A first run with the same seed: tables and arrays that grow with use
-    # and are then kept (page tables under the kernel's largest allocation,
-    # a file grown to its size limit; the timer heap's array) reach their
-    # size before the baseline is taken.
-    m.command("run /bin/fuzz 1000000 4 12345", r"/bin/fuzz: exit status 0", timeout=300)
-    m.expect(PROMPT)
-    before = settled_mem(m)
-    m.command("run /bin/fuzz 1000000 4 12345",
-              r"fuzz: 1000000 syscalls in 4 threads, \d+ returned ENOSYS, \d+ returned EFAULT",
-              timeout=300)
-    m.expect(r"/bin/fuzz: exit status 0")
-    m.expect(PROMPT)
-    assert_memory_back(before, settled_mem(m, before))
-
-
-def test_a_hundred_programs_one_after_another_leave_memory_unchanged(chapter):
-    m = shell(chapter, "hundred")
-    # Warm up: what grows once and is kept (a program's first run on each
-    # CPU) is not what this test looks for.
-    for _ in range(10):
-        m.command("run /bin/hello", r"exit status 0")
-        m.expect(PROMPT)
-    before = settled_mem(m)
-    for i in range(100):
-        m.command(f"run /bin/hello {i}", rf"argv\[1\] = {i}\r?\n")
-        m.expect(r"exit status 0\r?\n")
-        m.expect(PROMPT)
-    assert_memory_back(before, settled_mem(m, before))
