@@ -9,6 +9,7 @@
 #   make iso             the bootable ISO of every chapter
 #   make test            every chapter's tests, the grader's self-checks and the book
 #   make test CH=ch01-boot   one chapter's tests
+#   make test SOAK=1     with the long soak runs (ch06's million fuzzed calls)
 #   make bench           micro-benchmarks of the last chapter beside a host reference,
 #                        Go, and (ch06 on) its system calls beside a Linux guest
 #   make bench ONLY=syscalls   only the system calls (ONLY=kernel: all but them)
@@ -41,6 +42,8 @@ run run-uefi debug console: deps
 # TEST_JOBS=1 runs them one after another, TEST_JOBS=4 on four workers.
 TEST_JOBS ?= auto
 PYTEST := $(PYTHON) -m pytest -n $(TEST_JOBS) --dist loadgroup
+# SOAK=1: the long runs too (a million fuzzed system calls in ch06).
+export CUBOS_SOAK := $(SOAK)
 
 test: deps
 ifdef CH

@@ -168,6 +168,18 @@ static int follow_link(struct walk *w, struct inode *dir, struct inode *ino, str
 static int walk(struct walk *w, struct inode *start, const char *path, bool follow, bool parent,
                 struct inode **out, char *last)
 {
+    /* LAB(path-walk): walk path one component at a time from the root
+     * (a path that starts with '/') or start: skip repeated slashes; "."
+     * stays, ".." goes to the parent (across a mount: a mounted root's
+     * covers, then the mount point's parent; -ENOENT in a removed
+     * directory); a name is looked up in the directory (-ENOENT,
+     * -ENAMETOOLONG past NAME_MAX, -ENOTDIR through a file), a mount
+     * point replaced by what is mounted on it (cross_mount), a symbolic
+     * link followed (follow_link) unless it is the last component and not
+     * follow. With parent, stop before the last component and copy it to
+     * last. A trailing slash asks for a directory. */
+    /* LAB-STUB: (void)w; (void)start; (void)path; (void)follow; (void)parent; (void)out; (void)last; */
+    /* LAB-STUB: return -ENOENT; */
     struct inode *dir = path[0] == '/' ? root : start;
     const char *p = path;
     if (*p == '\0')
@@ -229,6 +241,7 @@ static int walk(struct walk *w, struct inode *start, const char *path, bool foll
         }
         dir = next;
     }
+    /* END LAB(path-walk) */
 }
 
 int vfs_lookup(struct inode *cwd, const char *path, bool follow, struct inode **out)

@@ -84,6 +84,16 @@ static int vector_size(char *const v[], size_t *count, size_t *bytes)
 static int build_stack(struct mm *mm, const char *path, char *const argv[], char *const envp[],
                        const struct elf_info *info, uint64_t base, uint64_t phdr_addr, uint64_t *sp)
 {
+    /* LAB(initial-stack): lay out the stack the System V ABI gives a new
+     * program (the figure above): the strings of argv and envp, the
+     * program's path, "x86_64" and 16 random bytes at the top; below them
+     * argc, the argv pointers and a NULL, the envp pointers and a NULL,
+     * then the auxiliary vector's (type, value) pairs ending with AT_NULL;
+     * sp 16-byte aligned at argc. Build it in a kernel buffer, copy it in
+     * with vm_write, set *sp. -E2BIG past EXEC_ARGS_MAX bytes of strings. */
+    /* LAB-STUB: (void)mm; (void)path; (void)argv; (void)envp; (void)info; (void)base; */
+    /* LAB-STUB: (void)phdr_addr; (void)sp; */
+    /* LAB-STUB: return -ENOEXEC; */
     size_t argc, envc, bytes = strlen(path) + 1 + sizeof(PLATFORM) + RANDOM_BYTES;
     int err = vector_size(argv, &argc, &bytes);
     if (err == 0)
@@ -130,6 +140,7 @@ static int build_stack(struct mm *mm, const char *path, char *const argv[], char
     kfree(buf);
     *sp = user_base;
     return err;
+    /* END LAB(initial-stack) */
 }
 
 /* Map the segments and copy the file's bytes in. */
@@ -212,6 +223,8 @@ int exec_load(const char *path, char *const argv[], char *const envp[], struct e
         kprintf("run: %s: argument list too long\n", path);
     else if (err == -ENOMEM)
         kprintf("run: %s: out of memory\n", path);
+    else if (err && mm)
+        kprintf("run: %s: cannot set up its memory (error %d)\n", path, err);
     if (err == 0) {
         out->mm = mm;
         out->entry = base + info->entry;
