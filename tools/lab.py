@@ -305,7 +305,9 @@ def make_lab(chapter, names, out, top=TOP):
     ini = (top / "tests" / "pytest.ini").read_text()
     (out / "tests" / "pytest.ini").write_text(re.sub(r"(?m)^testpaths = .*$", f"testpaths = {chapter}", ini))
     (out / "tools").mkdir()
-    for tool in ("deps.sh", "lab.py"):
+    # The chapter's build uses some of the top-level tools (ch06 on: the
+    # initrd packer and the third-party source fetch for mujs).
+    for tool in ("deps.sh", "lab.py", "mkinitrd.py", "fetch-source.sh", "build-mujs.sh"):
         shutil.copy2(top / "tools" / tool, out / "tools" / tool)
     (out / "tools" / "labs.json").write_text(json.dumps({"chapter": chapter, "labs": labs}, indent=2) + "\n")
     (out / "Makefile").write_text(MAKEFILE.format(chapter=chapter, labs=", ".join(names)))

@@ -179,6 +179,7 @@ static int walk(struct walk *w, struct inode *start, const char *path, bool foll
      * follow. With parent, stop before the last component and copy it to
      * last. A trailing slash asks for a directory. */
     /* LAB-STUB: (void)w; (void)start; (void)path; (void)follow; (void)parent; (void)out; (void)last; */
+    /* LAB-STUB: (void)follow_link; */
     /* LAB-STUB: return -ENOENT; */
     struct inode *dir = path[0] == '/' ? root : start;
     const char *p = path;

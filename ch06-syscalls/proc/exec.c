@@ -92,7 +92,7 @@ static int build_stack(struct mm *mm, const char *path, char *const argv[], char
      * sp 16-byte aligned at argc. Build it in a kernel buffer, copy it in
      * with vm_write, set *sp. -E2BIG past EXEC_ARGS_MAX bytes of strings. */
     /* LAB-STUB: (void)mm; (void)path; (void)argv; (void)envp; (void)info; (void)base; */
-    /* LAB-STUB: (void)phdr_addr; (void)sp; */
+    /* LAB-STUB: (void)phdr_addr; (void)sp; (void)vector_size; */
     /* LAB-STUB: return -ENOEXEC; */
     size_t argc, envc, bytes = strlen(path) + 1 + sizeof(PLATFORM) + RANDOM_BYTES;
     int err = vector_size(argv, &argc, &bytes);

@@ -313,11 +313,12 @@ int vm_fault(struct mm *mm, uintptr_t addr, bool write, bool exec)
         err = -EFAULT;
     else {
         uint64_t flags;
-        /* Mapped already: the access broke the page's permissions. */
-        if (pt_translate(mm->root, addr, NULL, &flags) == 0)
-            err = -EFAULT;
-        else
+        if (pt_translate(mm->root, addr, NULL, &flags) != 0)
             err = populate_locked(mm, v, addr & ~PAGE_MASK);
+        else if ((write && !(flags & PTE_WRITABLE)) || (exec && (flags & PTE_NX)))
+            err = -EFAULT;      /* mapped: the access broke the page's permissions */
+        else
+            err = 0;            /* another thread backed it first: try again */
     }
     spin_unlock(&mm->lock);
     return err;
