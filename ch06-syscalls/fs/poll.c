@@ -68,13 +68,12 @@ static void timeout_fire(struct ktimer *t)
 }
 
 #define NO_DEADLINE UINT64_MAX
-#define NS_PER_MS 1000000ull
 
 uint64_t poll_deadline(int64_t timeout_ms)
 {
     if (timeout_ms < 0)
         return NO_DEADLINE;
-    return clock_monotonic_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+    return clock_monotonic_ns() + (uint64_t)timeout_ms * NSEC_PER_MS;
 }
 
 /* Sleep until a notification after seen or timeout_ms (NO_DEADLINE: never). */
@@ -110,7 +109,7 @@ int poll_wait_until(uint64_t seen, uint64_t deadline)
     if (now >= deadline)
         return -ETIMEDOUT;
     /* Whole milliseconds, rounded up: never early. */
-    wait_for(seen, (deadline - now + NS_PER_MS - 1) / NS_PER_MS);
+    wait_for(seen, (deadline - now + NSEC_PER_MS - 1) / NSEC_PER_MS);
     return clock_monotonic_ns() >= deadline ? -ETIMEDOUT : 0;
 }
 

@@ -9,6 +9,16 @@
 #include <stdint.h>
 
 #define NSEC_PER_SEC 1000000000ull
+#define NSEC_PER_MS 1000000ull
+
+/* struct timespec as x86-64 Linux programs pass it. */
+struct timespec_k {
+    int64_t tv_sec, tv_nsec;
+};
+
+/* Read a program's struct timespec at uts as nanoseconds: 0, -EFAULT, or
+ * -EINVAL for a negative or unnormalised one (tv_nsec past a second). */
+int timespec_from_user(const void *uts, uint64_t *ns);
 
 /* Read the RTC (drivers/rtc.c) and start the clocks; after timer_init. */
 void clock_init(void);

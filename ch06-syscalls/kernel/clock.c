@@ -9,8 +9,10 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "errno.h"
 #include "kprintf.h"
 #include "timer.h"
+#include "uaccess.h"
 #include "x86.h"
 
 static uint64_t boot_tsc;
@@ -35,4 +37,16 @@ uint64_t clock_monotonic_ns(void)
 uint64_t clock_realtime_ns(void)
 {
     return boot_epoch_ns + clock_monotonic_ns();
+}
+
+int timespec_from_user(const void *uts, uint64_t *ns)
+{
+    struct timespec_k ts;
+    if (copy_from_user(&ts, uts, sizeof(ts)))
+        return -EFAULT;
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC_PER_SEC ||
+        (uint64_t)ts.tv_sec > (UINT64_MAX - NSEC_PER_SEC) / NSEC_PER_SEC)
+        return -EINVAL;
+    *ns = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+    return 0;
 }

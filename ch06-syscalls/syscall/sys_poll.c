@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
 #include "epoll.h"
 #include "errno.h"
 #include "fd.h"
@@ -22,10 +23,6 @@
 struct pollfd_k {
     int32_t fd;
     int16_t events, revents;
-};
-
-struct timespec_k {
-    int64_t tv_sec, tv_nsec;
 };
 
 /* Install a new open file; the descriptor, or -EMFILE (the file dropped). */
@@ -217,12 +214,11 @@ SYS(ppoll)
     SYS_UNUSED;
     int64_t timeout_ms = -1;
     if (a2) {
-        struct timespec_k ts;
-        if (copy_from_user(&ts, (const void *)a2, sizeof(ts)))
-            return -EFAULT;
-        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
-            return -EINVAL;
-        timeout_ms = ts.tv_sec * 1000 + (ts.tv_nsec + 999999) / 1000000;
+        uint64_t ns;
+        int err = timespec_from_user((const void *)a2, &ns);
+        if (err)
+            return err;
+        timeout_ms = (int64_t)((ns + NSEC_PER_MS - 1) / NSEC_PER_MS);
     }
     return do_poll(a0, a1, timeout_ms);
 }

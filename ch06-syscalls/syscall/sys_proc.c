@@ -68,11 +68,6 @@
 #define GRND_RANDOM 2
 #define GRND_INSECURE 4
 #define GETRANDOM_MAX (32 << 20)
-#define NS_PER_MS 1000000ull
-
-struct timespec_k {
-    int64_t tv_sec, tv_nsec;
-};
 
 struct rlimit_k {
     uint64_t cur, max;
@@ -192,18 +187,16 @@ SYS(futex)
     case FUTEX_WAIT_BITSET: {
         uint64_t timeout_ms = UINT64_MAX;
         if (a3) {
-            struct timespec_k ts;
-            if (copy_from_user(&ts, (const void *)a3, sizeof(ts)))
-                return -EFAULT;
-            if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC_PER_SEC)
-                return -EINVAL;
-            uint64_t ns = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+            uint64_t ns;
+            int err = timespec_from_user((const void *)a3, &ns);
+            if (err)
+                return err;
             /* FUTEX_WAIT's timeout is relative; the BITSET form's absolute. */
             if (op == FUTEX_WAIT_BITSET) {
                 uint64_t now = (a1 & FUTEX_CLOCK_REALTIME) ? clock_realtime_ns() : clock_monotonic_ns();
                 ns = ns > now ? ns - now : 0;
             }
-            timeout_ms = (ns + NS_PER_MS - 1) / NS_PER_MS;
+            timeout_ms = (ns + NSEC_PER_MS - 1) / NSEC_PER_MS;
         }
         return futex_wait(p, uaddr, (uint32_t)a2, timeout_ms,
                           op == FUTEX_WAIT ? FUTEX_BITSET_ANY : (uint32_t)a5);

@@ -19,11 +19,6 @@
 #define CLOCK_MONOTONIC_COARSE 6
 #define CLOCK_BOOTTIME 7
 #define TIMER_ABSTIME 1
-#define NS_PER_MS 1000000ull
-
-struct timespec_k {
-    int64_t tv_sec, tv_nsec;
-};
 
 struct timeval_k {
     int64_t tv_sec, tv_usec;
@@ -91,21 +86,10 @@ SYS(time)
 static long sleep_ns(uint64_t ns)
 {
     uint64_t end = clock_monotonic_ns() + ns;
-    if (ns >= NS_PER_MS)
-        thread_sleep_ms(ns / NS_PER_MS);
+    if (ns >= NSEC_PER_MS)
+        thread_sleep_ms(ns / NSEC_PER_MS);
     while (clock_monotonic_ns() < end)
         thread_yield();
-    return 0;
-}
-
-static long read_timespec(uint64_t uts, uint64_t *ns)
-{
-    struct timespec_k ts;
-    if (copy_from_user(&ts, (const void *)uts, sizeof(ts)))
-        return -EFAULT;
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC_PER_SEC)
-        return -EINVAL;
-    *ns = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
     return 0;
 }
 
@@ -113,7 +97,7 @@ SYS(nanosleep)
 {
     SYS_UNUSED;
     uint64_t ns;
-    long err = read_timespec(a0, &ns);
+    long err = timespec_from_user((const void *)a0, &ns);
     return err ? err : sleep_ns(ns);
 }
 
@@ -124,7 +108,7 @@ SYS(clock_nanosleep)
     if (now < 0 || a0 == CLOCK_THREAD_CPUTIME_ID)
         return -EINVAL;
     uint64_t ns;
-    long err = read_timespec(a2, &ns);
+    long err = timespec_from_user((const void *)a2, &ns);
     if (err)
         return err;
     if (a1 & TIMER_ABSTIME)
