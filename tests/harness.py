@@ -121,13 +121,20 @@ class Machine:
         self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
-        threading.Thread(target=self._read, args=(self.proc.stdout,),
-                         daemon=True).start()
+        self._readers = [threading.Thread(target=self._read, args=(self.proc.stdout,),
+                                          daemon=True)]
         self._stderr = []
-        threading.Thread(target=lambda: self._stderr.append(
-            self.proc.stderr.read().decode(errors="replace")),
-            daemon=True).start()
+        self._readers.append(threading.Thread(target=lambda: self._stderr.append(
+            self.proc.stderr.read().decode(errors="replace")), daemon=True))
+        for r in self._readers:
+            r.start()
         return self
+
+    def _drain(self):
+        """QEMU has ended: wait until its last output is in the transcript
+        (the reader threads see the pipes' end a moment after the exit)."""
+        for r in getattr(self, "_readers", ()):
+            r.join(5)
 
     def __enter__(self):
         return self.start()
@@ -139,6 +146,7 @@ class Machine:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        self._drain()
         self.log_path.write_text(self.transcript)
         if self in Machine.running:
             Machine.running.remove(self)
@@ -233,7 +241,9 @@ class Machine:
 
     def wait_exit(self, timeout=None):
         try:
-            return self.proc.wait(timeout or self.timeout)
+            status = self.proc.wait(timeout or self.timeout)
+            self._drain()
+            return status
         except subprocess.TimeoutExpired:
             self.fail(f"timed out after {timeout or self.timeout} s: "
                       "QEMU never exited (no pass code)")
