@@ -166,7 +166,12 @@ long epoll_wait_events(struct file *epf, void *uevents, int max, int64_t timeout
     for (;;) {
         uint64_t seen = poll_generation();
         n = collect(epf->priv, events, room);
-        if (n > 0 || poll_wait_until(seen, deadline) == -ETIMEDOUT)
+        if (n > 0)
+            break;
+        int err = poll_wait_until(seen, deadline);
+        if (err == -EINTR)
+            n = -ERESTARTNOHAND;    /* epoll_wait is never restarted after a handler */
+        if (err)
             break;
     }
     if (n > 0 && copy_to_user(uevents, events, (size_t)n * sizeof(*events)))

@@ -184,6 +184,41 @@ struct fd_table *fd_table_create_console(void)
     return t;
 }
 
+struct fd_table *fd_table_copy(struct fd_table *from)
+{
+    struct fd_table *t = kmalloc(sizeof(*t));
+    if (t == NULL)
+        return NULL;
+    memset(t, 0, sizeof(*t));
+    t->lock = (struct spinlock)SPINLOCK_INIT("fd table");
+    t->refs = 1;
+    spin_lock(&from->lock);
+    for (int fd = 0; fd < FD_MAX; fd++) {
+        if (from->files[fd]) {
+            file_get(from->files[fd]);
+            t->files[fd] = from->files[fd];
+            t->cloexec[fd] = from->cloexec[fd];
+        }
+    }
+    spin_unlock(&from->lock);
+    return t;
+}
+
+void fd_table_close_on_exec(struct fd_table *t)
+{
+    for (int fd = 0; fd < FD_MAX; fd++) {
+        spin_lock(&t->lock);
+        struct file *f = t->cloexec[fd] ? t->files[fd] : NULL;
+        if (f) {
+            t->files[fd] = NULL;
+            t->cloexec[fd] = false;
+        }
+        spin_unlock(&t->lock);
+        if (f)
+            file_put(f);    /* may sleep: outside the table's lock */
+    }
+}
+
 void fd_table_put(struct fd_table *t)
 {
     spin_lock(&t->lock);

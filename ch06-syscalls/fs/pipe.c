@@ -5,9 +5,11 @@
  * A pipe is a ring of PIPE_SIZE bytes between a read end and a write end,
  * two open files sharing one struct pipe. A read waits while the ring is
  * empty and a writer is left (none left: end of file); a write waits
- * while it is full and a reader is left (none left: EPIPE; SIGPIPE comes
- * with signals in part 2). O_NONBLOCK turns each wait into EAGAIN. Bytes
- * cross through a kernel buffer, so no user copy happens under the lock.
+ * while it is full and a reader is left (none left: EPIPE, and SIGPIPE
+ * for the writer). A write of PIPE_BUF bytes or fewer goes in whole or
+ * not at all, so writers sharing a pipe never mix their records. O_NONBLOCK
+ * turns each wait into EAGAIN; a signal ends it (signal.h). Bytes cross
+ * through a kernel buffer, so no user copy happens under the lock.
  *
  * An eventfd is a 64-bit counter: a write adds to it, a read takes it all
  * (or 1, with EFD_SEMAPHORE) and waits while it is 0.
@@ -21,13 +23,16 @@
 #include "heap.h"
 #include "pipe.h"
 #include "poll.h"
+#include "signal.h"
 #include "spinlock.h"
 #include "string.h"
+#include "thread.h"
 #include "uaccess.h"
 #include "vfs.h"
 #include "wait.h"
 
 #define PIPE_SIZE 65536         /* Linux's default capacity */
+#define PIPE_BUF 4096           /* writes up to this size are atomic (POSIX, limits.h) */
 #define CHUNK 512               /* bytes moved per lock hold, on the kernel stack */
 #define EFD_SEMAPHORE 1
 #define EVENTFD_MAX 0xFFFFFFFFFFFFFFFEull
@@ -63,7 +68,10 @@ static long pipe_read(struct file *f, char *ubuf, size_t n)
             spin_unlock(&p->lock);
             return -EAGAIN;
         }
-        wait_sleep(&p->wq, &p->lock, &pipe_read_why);
+        if (wait_sleep_intr(&p->wq, &p->lock, &pipe_read_why) == -EINTR) {
+            spin_unlock(&p->lock);
+            return -ERESTARTSYS;
+        }
     }
     size_t k = n < p->len ? n : p->len;
     if (k > CHUNK)
@@ -78,9 +86,66 @@ static long pipe_read(struct file *f, char *ubuf, size_t n)
     return copy_to_user(ubuf, chunk, k) ? -EFAULT : (long)k;
 }
 
+/* Wait, p->lock held, until the ring has room for need bytes or no
+ * reader is left: 0, or -EAGAIN (O_NONBLOCK), -EPIPE (and SIGPIPE for
+ * the writer), -ERESTARTSYS (a signal), each with p->lock let go. */
+static long wait_for_room(struct file *f, struct pipe *p, size_t need)
+{
+    while (PIPE_SIZE - p->len < need && p->readers > 0) {
+        if (f->flags & O_NONBLOCK) {
+            spin_unlock(&p->lock);
+            return -EAGAIN;
+        }
+        if (wait_sleep_intr(&p->wq, &p->lock, &pipe_write_why) == -EINTR) {
+            spin_unlock(&p->lock);
+            return -ERESTARTSYS;
+        }
+    }
+    if (p->readers == 0) {
+        spin_unlock(&p->lock);
+        signal_self(SIGPIPE);
+        return -EPIPE;
+    }
+    return 0;
+}
+
+static void put_bytes(struct pipe *p, const char *from, size_t k)
+{
+    for (size_t i = 0; i < k; i++)
+        p->ring[(p->head + p->len + i) % PIPE_SIZE] = (uint8_t)from[i];
+    p->len += k;
+    changed(p);
+}
+
+/* A write of at most PIPE_BUF bytes goes in whole, never mixed with
+ * another writer's (POSIX): it waits for room for all of it at once. */
+static long write_atomic(struct file *f, struct pipe *p, const char *ubuf, size_t n)
+{
+    char small[CHUNK];
+    char *buf = n <= CHUNK ? small : kmalloc(n);
+    if (buf == NULL)
+        return -ENOMEM;
+    long ret = copy_from_user(buf, ubuf, n) ? -EFAULT : 0;
+    if (ret == 0) {
+        spin_lock(&p->lock);
+        ret = wait_for_room(f, p, n);
+        if (ret == 0) {
+            put_bytes(p, buf, n);
+            spin_unlock(&p->lock);
+            ret = (long)n;
+        }
+    }
+    if (buf != small)
+        kfree(buf);
+    return ret;
+}
+
 static long pipe_write(struct file *f, const char *ubuf, size_t n)
 {
     struct pipe *p = f->priv;
+    if (n <= PIPE_BUF)
+        return write_atomic(f, p, ubuf, n);
+    /* Larger writes go in as room frees up, a chunk at a time. */
     char chunk[CHUNK];
     size_t done = 0;
     while (done < n) {
@@ -88,24 +153,13 @@ static long pipe_write(struct file *f, const char *ubuf, size_t n)
         if (copy_from_user(chunk, ubuf + done, k))
             return done ? (long)done : -EFAULT;
         spin_lock(&p->lock);
-        while (p->len == PIPE_SIZE && p->readers > 0) {
-            if (f->flags & O_NONBLOCK) {
-                spin_unlock(&p->lock);
-                return done ? (long)done : -EAGAIN;
-            }
-            wait_sleep(&p->wq, &p->lock, &pipe_write_why);
-        }
-        if (p->readers == 0) {
-            spin_unlock(&p->lock);
-            return done ? (long)done : -EPIPE;
-        }
+        long err = wait_for_room(f, p, 1);
+        if (err)
+            return done ? (long)done : err;
         size_t room = PIPE_SIZE - p->len;
         if (k > room)
             k = room;
-        for (size_t i = 0; i < k; i++)
-            p->ring[(p->head + p->len + i) % PIPE_SIZE] = (uint8_t)chunk[i];
-        p->len += k;
-        changed(p);
+        put_bytes(p, chunk, k);
         spin_unlock(&p->lock);
         done += k;
     }
@@ -224,7 +278,10 @@ static long eventfd_read(struct file *f, char *ubuf, size_t n)
             spin_unlock(&e->lock);
             return -EAGAIN;
         }
-        wait_sleep(&e->wq, &e->lock, &eventfd_why);
+        if (wait_sleep_intr(&e->wq, &e->lock, &eventfd_why) == -EINTR) {
+            spin_unlock(&e->lock);
+            return -ERESTARTSYS;
+        }
     }
     uint64_t value = e->semaphore ? 1 : e->count;
     e->count -= value;

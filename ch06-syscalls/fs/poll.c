@@ -76,7 +76,8 @@ uint64_t poll_deadline(int64_t timeout_ms)
     return clock_monotonic_ns() + (uint64_t)timeout_ms * NSEC_PER_MS;
 }
 
-/* Sleep until a notification after seen or timeout_ms (NO_DEADLINE: never). */
+/* Sleep until a notification after seen or timeout_ms (NO_DEADLINE:
+ * never), or a signal (-EINTR). */
 static int wait_for(uint64_t seen, uint64_t timeout_ms)
 {
     static const struct wait_reason why = { WAIT_DEVICE, "poll", "files", "ready", NULL };
@@ -89,7 +90,7 @@ static int wait_for(uint64_t seen, uint64_t timeout_ms)
         w.next = waiters;
         waiters = &w;
         struct spinlock *held[] = { &poll_lock };
-        thread_park(held, 1, &why);
+        thread_park_intr(held, 1, &why);
         spin_lock(&poll_lock);
         unlink_waiter(&w);          /* still there if killed */
     }
@@ -98,7 +99,7 @@ static int wait_for(uint64_t seen, uint64_t timeout_ms)
         ktimer_stop(&w.timer);
     if (thread_killed())
         thread_unwind();
-    return 0;
+    return thread_signalled() ? -EINTR : 0;
 }
 
 int poll_wait_until(uint64_t seen, uint64_t deadline)
@@ -109,7 +110,8 @@ int poll_wait_until(uint64_t seen, uint64_t deadline)
     if (now >= deadline)
         return -ETIMEDOUT;
     /* Whole milliseconds, rounded up: never early. */
-    wait_for(seen, (deadline - now + NSEC_PER_MS - 1) / NSEC_PER_MS);
+    if (wait_for(seen, (deadline - now + NSEC_PER_MS - 1) / NSEC_PER_MS) == -EINTR)
+        return -EINTR;
     return clock_monotonic_ns() >= deadline ? -ETIMEDOUT : 0;
 }
 

@@ -40,4 +40,11 @@
 #define ELOOP 40        /* too many symbolic links */
 #define ETIMEDOUT 110   /* timed out */
 
+/* The kernel's own, never seen by a program (ch06 part 2): a system call
+ * a signal interrupted. On the way back to user mode (signal.c) it starts
+ * again, or returns -EINTR when a handler ran (ERESTARTSYS: unless the
+ * handler has SA_RESTART; ERESTARTNOHAND: always). */
+#define ERESTARTSYS 512
+#define ERESTARTNOHAND 514
+
 #endif

@@ -70,6 +70,13 @@ long file_write(struct file *f, const char *ubuf, size_t n, int64_t off);
 struct fd_table *fd_table_create_console(void);
 void fd_table_put(struct fd_table *t);
 
+/* fork: a new table with the same open files (each one's reference
+ * count raised: parent and child share offsets, as on Unix), or NULL. */
+struct fd_table *fd_table_copy(struct fd_table *from);
+
+/* execve: close the descriptors marked close-on-exec. May sleep. */
+void fd_table_close_on_exec(struct fd_table *t);
+
 /* Install f at the lowest free descriptor >= min: the descriptor, or
  * -EMFILE. The table takes the caller's reference to f. */
 int fd_install(struct fd_table *t, struct file *f, int min, bool cloexec);

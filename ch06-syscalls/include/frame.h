@@ -7,6 +7,7 @@
 #ifndef CUBOS_FRAME_H
 #define CUBOS_FRAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "memlayout.h"
@@ -23,6 +24,15 @@ __attribute__((warn_unused_result)) paddr_t frame_alloc(void);
 
 /* Give back a frame from frame_alloc; a bad or double free panics. */
 void frame_free(paddr_t frame);
+
+/* Copy-on-write (ch06): frames mapped by several address spaces.
+ * frame_share: one more mapping of frame (it must be allocated).
+ * frame_unshare: one mapping fewer; the last one frees the frame, so an
+ * address space gives back every frame it maps this way.
+ * frame_is_shared: more than one mapping holds it (a write must copy). */
+void frame_share(paddr_t frame);
+void frame_unshare(paddr_t frame);
+bool frame_is_shared(paddr_t frame);
 
 size_t frame_free_count(void);
 size_t frame_used_count(void);  /* usable frames that are taken or reserved */

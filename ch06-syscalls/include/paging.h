@@ -9,6 +9,7 @@
 #ifndef CUBOS_PAGING_H
 #define CUBOS_PAGING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -74,6 +75,17 @@ size_t pt_unmap_range(paddr_t root, uintptr_t start, uintptr_t end,
  * bits), and flush them. The count changed. */
 size_t pt_protect_range(paddr_t root, uintptr_t start, uintptr_t end, uint64_t flags);
 
+/* Fork (ch06 part 2): map in dst each page that src maps in [start, end),
+ * to the same frame, calling share(frame) for each. With cow, the page
+ * loses PTE_WRITABLE in both (the first write copies it, proc/vm.c) and
+ * src's stale entries are shot down. The count of pages, or -ENOMEM
+ * (the pages shared so far stay mapped in dst, for its owner to free). */
+long pt_share_range(paddr_t dst, paddr_t src, uintptr_t start, uintptr_t end, bool cow,
+                    void (*share)(paddr_t frame));
+/* Point the 4 KiB page mapping va at frame pa with flags instead (the
+ * frame it had goes to *old), and shoot the old entry down everywhere.
+ * -ENOENT if va is not mapped by a 4 KiB page. */
+int pt_replace(paddr_t root, uintptr_t va, paddr_t pa, uint64_t flags, paddr_t *old);
 /* A shootdown of more pages than this reloads CR3 rather than INVLPG each. */
 #define FLUSH_ALL_PAGES 128
 

@@ -54,6 +54,8 @@ struct thread {
     uint64_t stack_top;         /* the top of its kernel stack (a user thread's frames land there) */
     struct uthread *user;       /* a user thread's program state (process.h), else NULL */
     bool leaving;               /* a user thread leaving its program: not to be killed halfway */
+    bool interruptible;         /* in an interruptible wait: a signal ends it (signal.h) */
+    bool signalled;             /* a signal waits for it in user mode: such waits end at once */
 };
 
 /* Turn the code running now (kmain, on the boot stack) into thread "idle"
@@ -107,6 +109,21 @@ void thread_yield(void);
 
 /* Sleep at least ms milliseconds: until the first timer tick after that. May sleep. */
 void thread_sleep_ms(uint64_t ms);
+
+/* Interruptible waits (ch06 part 2): like wait_sleep and thread_sleep_ms,
+ * but a signal for the thread (sched_signal) ends them early: -EINTR then,
+ * else 0. The system calls a program may block in use these. */
+int wait_sleep_intr(struct wait_queue *wq, struct spinlock *lock, const struct wait_reason *why);
+int thread_sleep_ms_intr(uint64_t ms);
+/* thread_park's interruptible twin: the caller has no lock back either way. */
+int thread_park_intr(struct spinlock *const *held, int n, const struct wait_reason *why);
+
+/* A signal is there for t: mark it, and end its interruptible wait.
+ * sched_lock held. */
+void sched_signal(struct thread *t);
+
+/* The caller has been signalled (and not yet taken the signal). */
+bool thread_signalled(void);
 
 struct thread *thread_current(void);
 

@@ -21,6 +21,12 @@ bool user_cpu_has_smap(void);
  * with fpu_free. */
 void *fpu_alloc(void);
 void fpu_free(void *area);
+/* Put area back in the initial state (execve). */
+void fpu_reset(void *area);
+/* The size of an area (512 bytes for FXSAVE, more with XSAVE), and
+ * whether it is in XSAVE's format (signal frames carry it, signal.c). */
+size_t fpu_area_size(void);
+bool fpu_uses_xsave(void);
 
 /* Save this CPU's FPU state into area / load it from area. */
 void fpu_save(void *area);

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "signal.h"
 #include "trap.h"
 
 struct process;
@@ -22,23 +23,28 @@ struct thread;
 
 struct uthread {
     struct process *proc;
-    int tid;                    /* Linux's thread id: the kernel thread's id */
+    int tid;                    /* Linux's thread id (the first thread's is the pid) */
     void *fpu;                  /* FPU/SSE/AVX registers while switched out (user_cpu.h) */
     uint64_t fs_base;           /* arch_prctl(ARCH_SET_FS) / clone's CLONE_SETTLS */
     uint64_t gs_base;
     uint64_t clear_child_tid;   /* set_tid_address: zeroed and futex-woken at exit */
-    uint64_t sigmask;           /* blocked signals (rt_sigprocmask) */
-    uint64_t altstack_sp, altstack_size;
-    int altstack_flags;
+    struct thread_signals sig;  /* mask, pending, alternate stack (signal.h) */
+};
+
+/* How a new user thread starts, beyond its registers. */
+struct uthread_init {
+    int tid;                    /* its id (a new process's pid), or 0: a new one */
+    uint64_t fs_base;
+    uint64_t sigmask;           /* blocked signals: the creating thread's */
+    uint64_t set_tid, set_tid2; /* user words it writes its id to first (0: none) */
+    uint64_t clear_tid;         /* its set_tid_address */
 };
 
 /* Start a user thread of proc that enters user mode with the registers in
- * frame (cs, ss and rflags are set here) and FS base fs_base. Before its
- * first instruction it writes its id to the user words set_tid_a and
- * set_tid_b (0: none); clear_tid is its set_tid_address. The new thread's
- * id, or -ENOMEM. */
-int uthread_start(struct process *proc, const struct trap_frame *frame, uint64_t fs_base,
-                  const char *name, uint64_t set_tid_a, uint64_t set_tid_b, uint64_t clear_tid);
+ * frame (cs, ss and rflags are set here), as init says. The new thread's
+ * id, or -ENOMEM, -EAGAIN (no id left). */
+int uthread_start(struct process *proc, const struct trap_frame *frame,
+                  const struct uthread_init *init);
 
 /* The user registers of the calling user thread, saved at its entry. */
 struct trap_frame *uthread_frame(void);

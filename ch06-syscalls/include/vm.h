@@ -40,7 +40,7 @@ struct vma {
     uintptr_t start, end;       /* page-aligned, end exclusive */
     unsigned prot;              /* PROT_* */
     enum vma_kind kind;
-    bool shared;                /* MAP_SHARED (no difference until fork, part 2) */
+    bool shared;                /* MAP_SHARED: a child after fork writes the same frames */
     struct inode *file;         /* VMA_FILE: read on a fault (a reference held) */
     uint64_t file_offset;       /* of start */
     struct vma *next;           /* sorted by address */
@@ -53,13 +53,21 @@ struct mm {
     uintptr_t brk_start, brk;   /* the heap: [brk_start, brk) */
     uintptr_t image_end;        /* the end of the loaded image (brk_start before randomisation) */
     size_t pages;               /* frames mapped now */
+    int refs;                   /* processes using it (a vfork child borrows its parent's) */
 };
 
-/* A new, empty address space, or NULL when out of memory. */
+/* A new, empty address space with one reference, or NULL when out of memory. */
 struct mm *vm_create(void);
 
-/* Unmap everything and free it all. No thread may run in it. */
-void vm_destroy(struct mm *mm);
+/* Take / drop a reference. The last drop unmaps everything and frees it
+ * all: no thread may run in it then. */
+void vm_get(struct mm *mm);
+void vm_put(struct mm *mm);
+
+/* fork: a copy of parent's address space, its regions and its pages:
+ * private pages shared copy-on-write (read-only in both until one
+ * writes), MAP_SHARED ones shared writable. NULL with *err (-ENOMEM). */
+struct mm *vm_fork(struct mm *parent, int *err);
 
 /* Map [start, start + len) (start page-aligned, or 0 for "anywhere") with
  * prot; MAP_FIXED replaces what was there. Returns the address, or a
@@ -78,8 +86,9 @@ int vm_protect(struct mm *mm, uintptr_t start, size_t len, unsigned prot);
 uintptr_t vm_brk(struct mm *mm, uintptr_t end);
 
 /* A fault at addr (write: a write access; exec: a fetch): 0 if the page is
- * now mapped and the access may be retried, -EFAULT if the program may
- * not touch it there (SIGSEGV), -ENOMEM if no frame is left. */
+ * now mapped and the access may be retried, -EFAULT if nothing is mapped
+ * there, -EACCES if the region forbids that access (both SIGSEGV), -ENOMEM
+ * if no frame is left. */
 int vm_fault(struct mm *mm, uintptr_t addr, bool write, bool exec);
 
 /* Copy n bytes into the address space at uaddr from the kernel, faulting

@@ -96,6 +96,13 @@
 #define RFLAGS_IOPL (3 << 12)     /* I/O privilege level */
 #define RFLAGS_NT (1 << 14)       /* nested task */
 #define RFLAGS_AC (1 << 18)       /* alignment check; with SMAP, kernel access to user pages */
+#define RFLAGS_CF (1 << 0)        /* the arithmetic flags (SDM vol 1, 3.4.3) */
+#define RFLAGS_PF (1 << 2)
+#define RFLAGS_AF (1 << 4)
+#define RFLAGS_ZF (1 << 6)
+#define RFLAGS_SF (1 << 7)
+#define RFLAGS_OF (1 << 11)
+#define RFLAGS_RF (1 << 16)       /* resume: skip one instruction breakpoint */
 #define RFLAGS_RESERVED1 (1 << 1) /* always 1 */
 /* Interrupts off / on (the IF flag, SDM vol 3A, 6.8.1). */
 #define RFLAGS_IF (1 << 9)

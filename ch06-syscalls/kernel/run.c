@@ -39,7 +39,7 @@ static void interrupt_program(void *ctx)
     process_kill(ctx, SIGINT);
 }
 
-int run_program(char **argv, bool strace)
+int run_program(char **argv, bool strace, bool init)
 {
     int err;
     struct process_hold *h = kmalloc(sizeof(*h));
@@ -47,7 +47,7 @@ int run_program(char **argv, bool strace)
         kprintf("run: out of memory\n");
         return -1;
     }
-    h->p = process_spawn(argv[0], argv, default_env, strace, &err);
+    h->p = process_spawn(argv[0], argv, default_env, strace, init, &err);
     if (h->p == NULL) {
         kfree(h);
         return -1;
@@ -88,7 +88,7 @@ static void cmd_run(int argc, char **argv)
     for (int i = first; i < argc && n < RUN_INIT_MAX_ARGS; i++)
         args[n++] = argv[i];
     args[n] = NULL;
-    run_program(args, strace);
+    run_program(args, strace, false);
 }
 
 const struct shell_command run_command = {
@@ -118,7 +118,7 @@ void run_init(const char *line, bool strace)
             p++;
     }
     argv[argc] = NULL;
-    int status = argc > 0 ? run_program(argv, strace) : -1;
+    int status = argc > 0 ? run_program(argv, strace, true) : -1;
     if (argc == 0)
         kprintf("init=: no program named\n");
     kfree(copy);

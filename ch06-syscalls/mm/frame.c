@@ -16,6 +16,7 @@
 
 #include "frame.h"
 #include "frame_pool.h"
+#include "frame_ref.h"
 #include "kprintf.h"
 #include "memlayout.h"
 #include "multiboot2.h"
@@ -27,6 +28,7 @@
 
 static struct spinlock pool_lock = SPINLOCK_INIT("frames");
 static struct frame_pool pool;
+static struct frame_refs refs;     /* copy-on-write sharing (frame_ref.h) */
 static size_t usable_frames;
 static paddr_t phys_limit;
 
@@ -88,15 +90,19 @@ void frame_init(const struct boot_info *bi, paddr_t info_phys)
     }
     size_t nframes = phys_limit / PAGE_SIZE;
     size_t bitmap_bytes = frame_pool_bitmap_bytes(nframes);
+    /* The copy-on-write counts live right after the bitmap. */
+    size_t refs_offset = align_up(bitmap_bytes, sizeof(uint64_t));
+    size_t table_bytes = refs_offset + nframes * sizeof(uint16_t);
 
     struct range reserved[3 + MB2_MAX_MODULES + 1];
     size_t nreserved = reserved_ranges(bi, info_phys, reserved);
-    paddr_t bitmap_phys = find_room(bi, align_up(bitmap_bytes, PAGE_SIZE), reserved, nreserved);
+    paddr_t bitmap_phys = find_room(bi, align_up(table_bytes, PAGE_SIZE), reserved, nreserved);
     if (bitmap_phys == 0)
-        panic("no room below 4 GiB for the %zu-byte frame bitmap", bitmap_bytes);
-    reserved[nreserved++] = (struct range){ bitmap_phys, bitmap_phys + bitmap_bytes };
+        panic("no room below 4 GiB for the %zu-byte frame bitmap and counts", table_bytes);
+    reserved[nreserved++] = (struct range){ bitmap_phys, bitmap_phys + table_bytes };
 
     frame_pool_init(&pool, phys_to_virt(bitmap_phys), nframes);
+    frame_refs_init(&refs, (uint16_t *)((uint8_t *)phys_to_virt(bitmap_phys) + refs_offset), nframes);
     for (size_t i = 0; i < bi->mmap_count; i++) {
         const struct mb2_mmap_entry *e = mb2_mmap_entry(bi, i);
         if (mb2_mmap_usable(e))
@@ -128,6 +134,24 @@ void frame_free(paddr_t frame)
     if (err != 0)
         panic("frame_free(0x%llx): not an allocated frame (double free or bad address)",
               (unsigned long long)frame);
+}
+
+void frame_share(paddr_t frame)
+{
+    if (frame_refs_get(&refs, frame / PAGE_SIZE) != 0)
+        panic("frame_share(0x%llx): outside memory, or shared %u times already",
+              (unsigned long long)frame, FRAME_REF_MAX);
+}
+
+void frame_unshare(paddr_t frame)
+{
+    if (frame_refs_put(&refs, frame / PAGE_SIZE))
+        frame_free(frame);
+}
+
+bool frame_is_shared(paddr_t frame)
+{
+    return frame_refs_shared(&refs, frame / PAGE_SIZE);
 }
 
 size_t frame_free_count(void)

@@ -416,3 +416,73 @@ size_t pt_protect_range(paddr_t root, uintptr_t start, uintptr_t end, uint64_t f
         flush_range(root, start, end);
     return op.count;
 }
+
+struct share_op {
+    paddr_t dst;
+    uintptr_t start, end;
+    bool cow;
+    void (*share)(paddr_t pa);
+    long count;
+    int err;
+};
+
+/* Map each present leaf of [op->start, op->end) under table (level, from
+ * base) into op->dst too; pt_lock held. */
+static void share_walk(pte_t *table, int level, uintptr_t base, struct share_op *op)
+{
+    uint64_t span = (uint64_t)PAGE_SIZE << (9 * level);
+    for (unsigned i = 0; i < ENTRIES && op->err == 0; i++) {
+        uintptr_t va = base + i * span;
+        if (va + span <= op->start || va >= op->end)
+            continue;
+        pte_t *e = &table[i];
+        if (!(*e & PTE_PRESENT))
+            continue;
+        if (level > LEVEL_PT) {
+            if (*e & PTE_HUGE)
+                panic("pt share: a huge page at %p in an address space of 4 KiB pages", (void *)va);
+            share_walk(table_at(*e & PTE_ADDR_MASK), level - 1, va, op);
+            continue;
+        }
+        pte_t *d = find_entry(op->dst, va, LEVEL_PT, true, &op->err);
+        if (d == NULL)
+            return;
+        if (op->cow)
+            *e &= ~(pte_t)PTE_WRITABLE;
+        op->share(*e & PTE_ADDR_MASK);
+        *d = *e & ~(pte_t)(PTE_ACCESSED | PTE_DIRTY);
+        op->count++;
+    }
+}
+
+long pt_share_range(paddr_t dst, paddr_t src, uintptr_t start, uintptr_t end, bool cow,
+                    void (*share)(paddr_t pa))
+{
+    struct share_op op = { dst, start, end, cow, share, 0, 0 };
+    spin_lock(&pt_lock);
+    share_walk(table_at(src), LEVELS - 1, 0, &op);
+    spin_unlock(&pt_lock);
+    /* src's threads may run on other CPUs with its pages cached writable. */
+    if (cow && op.count > 0)
+        flush_range(src, start, end);
+    return op.err ? op.err : op.count;
+}
+
+int pt_replace(paddr_t root, uintptr_t va, paddr_t pa, uint64_t flags, paddr_t *old)
+{
+    uint64_t size;
+    if (flags & ~PTE_FLAGS_MASK)
+        return -EINVAL;
+    spin_lock(&pt_lock);
+    pte_t *e = find_leaf(root, va, &size);
+    if (e != NULL && size == PAGE_SIZE) {
+        *old = *e & PTE_ADDR_MASK;
+        *e = pa | flags | PTE_PRESENT;
+        flush_if_current(root, va);
+    }
+    spin_unlock(&pt_lock);
+    if (e == NULL || size != PAGE_SIZE)
+        return -ENOENT;
+    flush_others(root, va, 1);
+    return 0;
+}

@@ -161,17 +161,26 @@ static int load_segments(struct mm *mm, const uint8_t *file, const struct elf_in
     return 0;
 }
 
-int exec_load(const char *path, char *const argv[], char *const envp[], struct exec_image *out)
+/* Say why a program cannot run, when the caller wants it said. */
+#define REPORT(...) do { if (report) kprintf(__VA_ARGS__); } while (0)
+
+int exec_load(struct inode *cwd, const char *path, char *const argv[], char *const envp[],
+              bool report, struct exec_image *out)
 {
     struct inode *ino;
-    int err = vfs_lookup(NULL, path, true, &ino);
+    int err = vfs_lookup(cwd, path, true, &ino);
     if (err) {
-        kprintf("run: %s: %s\n", path, err == -ENOENT ? "no such file" : err == -ENOTDIR ?
+        REPORT("run: %s: %s\n", path, err == -ENOENT ? "no such file" : err == -ENOTDIR ?
                 "a component of the path is not a directory" : "cannot look it up");
         return err;
     }
     if (!S_ISREG(ino->mode) || ino->fops) {
-        kprintf("run: %s: not a regular file\n", path);
+        REPORT("run: %s: not a regular file\n", path);
+        inode_put(ino);
+        return -EACCES;
+    }
+    if (!(ino->mode & 0111)) {
+        REPORT("run: %s: not executable (no x permission)\n", path);
         inode_put(ino);
         return -EACCES;
     }
@@ -184,7 +193,7 @@ int exec_load(const char *path, char *const argv[], char *const envp[], struct e
     const char *why;
     err = elf_parse(ino->data, ino->size, info, &why);
     if (err)
-        kprintf("run: %s: %s\n", path, why);
+        REPORT("run: %s: %s\n", path, why);
     struct mm *mm = NULL;
     uint64_t base = 0;
     if (err == 0) {
@@ -196,7 +205,7 @@ int exec_load(const char *path, char *const argv[], char *const envp[], struct e
     if (err == 0) {
         err = load_segments(mm, ino->data, info, base);
         if (err == -EEXIST)
-            kprintf("run: %s: segments overlap\n", path);
+            REPORT("run: %s: segments overlap\n", path);
     }
     mutex_unlock(&ino->lock);
     inode_put(ino);
@@ -220,17 +229,17 @@ int exec_load(const char *path, char *const argv[], char *const envp[], struct e
         err = build_stack(mm, path, argv, envp, info, base,
                           info->phdr_vaddr ? base + info->phdr_vaddr : 0, &sp);
     if (err == -E2BIG)
-        kprintf("run: %s: argument list too long\n", path);
+        REPORT("run: %s: argument list too long\n", path);
     else if (err == -ENOMEM)
-        kprintf("run: %s: out of memory\n", path);
+        REPORT("run: %s: out of memory\n", path);
     else if (err && mm)
-        kprintf("run: %s: cannot set up its memory (error %d)\n", path, err);
+        REPORT("run: %s: cannot set up its memory (error %d)\n", path, err);
     if (err == 0) {
         out->mm = mm;
         out->entry = base + info->entry;
         out->stack_pointer = sp;
     } else if (mm) {
-        vm_destroy(mm);
+        vm_put(mm);
     }
     kfree(info);
     return err;

@@ -91,9 +91,11 @@ long futex_wait(struct process *p, uint64_t uaddr, uint32_t val, uint64_t timeou
         w.next = b->waiters;
         b->waiters = &w;
         struct spinlock *held[] = { &b->lock };
-        thread_park(held, 1, &why);
+        thread_park_intr(held, 1, &why);
         spin_lock(&b->lock);
-        unlink_waiter(b, &w);       /* still there if killed */
+        /* Still there if killed or signalled: nobody woke it. */
+        if (unlink_waiter(b, &w) && !w.timed_out && thread_signalled())
+            err = timeout_ms == UINT64_MAX ? -ERESTARTSYS : -EINTR;
     }
     spin_unlock(&b->lock);
     if (timeout_ms != UINT64_MAX)

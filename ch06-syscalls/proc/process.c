@@ -1,6 +1,7 @@
 /*
- * process.c: a process's life: started by the kernel with its first
- * thread, ended when its last thread leaves, freed with its last reference.
+ * process.c: a process's life: started by the kernel or forked, ended
+ * when its last thread leaves, a zombie until its parent waits for it,
+ * freed with its last reference (process.h).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,12 +17,57 @@
 #include "string.h"
 #include "thread.h"
 #include "timer.h"
+#include "trap.h"
+#include "uaccess.h"
 #include "uthread.h"
 #include "vfs.h"
 #include "vm.h"
 
-static struct spinlock processes_lock = SPINLOCK_INIT("processes");
+struct spinlock proc_lock = SPINLOCK_INIT("processes");
 static struct process *processes;
+static int process_count;               /* on the list, zombies too */
+
+/* -- ids ---------------------------------------------------------------- */
+
+static struct spinlock pid_lock = SPINLOCK_INIT("pids");
+static uint64_t pid_used[PID_MAX / 64];
+static int pid_next = PID_INIT + 1;
+
+/* Take id pid_lock held; false if taken. */
+static bool pid_take(int pid)
+{
+    uint64_t bit = 1ull << (pid % 64);
+    if (pid_used[pid / 64] & bit)
+        return false;
+    pid_used[pid / 64] |= bit;
+    return true;
+}
+
+int pid_alloc(void)
+{
+    /* Ids go up and wrap, as on Linux, so a pid just freed is not handed
+     * out again at once (a parent may still be about to kill it). */
+    spin_lock(&pid_lock);
+    for (int tries = 0; tries < PID_MAX; tries++) {
+        int pid = pid_next;
+        pid_next = pid_next + 1 < PID_MAX ? pid_next + 1 : PID_INIT + 1;
+        if (pid_take(pid)) {
+            spin_unlock(&pid_lock);
+            return pid;
+        }
+    }
+    spin_unlock(&pid_lock);
+    return -EAGAIN;
+}
+
+void pid_free(int pid)
+{
+    spin_lock(&pid_lock);
+    pid_used[pid / 64] &= ~(1ull << (pid % 64));
+    spin_unlock(&pid_lock);
+}
+
+/* -- finding ------------------------------------------------------------ */
 
 struct process *process_current(void)
 {
@@ -29,76 +75,40 @@ struct process *process_current(void)
     return u ? u->proc : NULL;
 }
 
-static void copy_name(char *dst, size_t size, const char *src)
+struct fd_table *process_files(void)
 {
-    size_t n = strlen(src);
-    if (n > size - 1)
-        n = size - 1;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
+    return process_current()->files;
 }
 
-struct process *process_spawn(const char *path, char *const argv[], char *const envp[],
-                              bool strace, int *err)
+struct process *process_find(int pid)
 {
-    struct process *p = kmalloc(sizeof(*p));
-    if (p == NULL) {
-        *err = -ENOMEM;
-        return NULL;
-    }
-    memset(p, 0, sizeof(*p));
-    p->lock = (struct spinlock)SPINLOCK_INIT("process");
-    p->refs = 1;                /* the caller's */
-    p->umask = 022;
-    p->strace = strace;
-    p->start_clock = timer_clock();
-    const char *base = path;
-    for (const char *c = path; *c; c++)
-        if (*c == '/')
-            base = c + 1;
-    copy_name(p->name, sizeof(p->name), base);
-    copy_name(p->exe, sizeof(p->exe), path);
-
-    struct exec_image img;
-    *err = exec_load(path, argv, envp, &img);
-    if (*err == 0) {
-        p->mm = img.mm;
-        p->files = fd_table_create_console();
-        p->cwd = vfs_root();
-        if (p->files == NULL)
-            *err = -ENOMEM;
-    }
-    if (*err == 0) {
-        struct trap_frame tf;
-        memset(&tf, 0, sizeof(tf));
-        tf.rip = img.entry;
-        tf.rsp = img.stack_pointer;
-        /* The first thread is the process, for ps and kill: its id is the pid. */
-        spin_lock(&processes_lock);
-        p->all_next = processes;
-        processes = p;
-        spin_unlock(&processes_lock);
-        int tid = uthread_start(p, &tf, 0, p->name, 0, 0, 0);
-        if (tid >= 0) {
-            p->pid = tid;
-            return p;
+    struct process *found = NULL;
+    spin_lock(&proc_lock);
+    for (struct process *p = processes; p; p = p->all_next) {
+        if (p->pid == pid) {
+            found = p;
+            process_get(p);
+            break;
         }
-        *err = tid;
     }
-    process_put(p);
-    return NULL;
+    spin_unlock(&proc_lock);
+    return found;
 }
 
-int process_wait(struct process *p)
+struct process *processes_first(void)
 {
-    static const struct wait_reason why = { WAIT_DEVICE, "wait", "process", "exit", NULL };
-    spin_lock(&p->lock);
-    while (!p->done)
-        wait_sleep(&p->done_wait, &p->lock, &why);
-    int status = p->status;
-    spin_unlock(&p->lock);
-    return status;
+    return processes;
 }
+
+void process_each(void (*visit)(struct process *p, void *ctx), void *ctx)
+{
+    spin_lock(&proc_lock);
+    for (struct process *p = processes; p; p = p->all_next)
+        visit(p, ctx);
+    spin_unlock(&proc_lock);
+}
+
+/* -- references ------------------------------------------------------------ */
 
 void process_get(struct process *p)
 {
@@ -114,42 +124,338 @@ void process_put(struct process *p)
     spin_unlock(&p->lock);
     if (!last)
         return;
-    spin_lock(&processes_lock);
+    spin_lock(&proc_lock);
     for (struct process **pp = &processes; *pp; pp = &(*pp)->all_next) {
         if (*pp == p) {
             *pp = p->all_next;
+            process_count--;
             break;
         }
     }
-    spin_unlock(&processes_lock);
+    spin_unlock(&proc_lock);
     if (p->files)
         fd_table_put(p->files);
     if (p->cwd)
         inode_put(p->cwd);
     if (p->mm)
-        vm_destroy(p->mm);
+        vm_put(p->mm);
+    if (p->pid > 0)
+        pid_free(p->pid);
     kfree(p);
 }
 
-/* The last thread has left: the address space goes now (its pages are
- * the bulk of what the process holds), the files too, so that a program
- * that exits gives its memory back before anyone waits for it. */
+/* -- birth ----------------------------------------------------------------- */
+
+static void copy_name(char *dst, size_t size, const char *src)
+{
+    size_t n = strlen(src);
+    if (n > size - 1)
+        n = size - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+void process_set_program(struct process *p, const char *path, char *const argv[])
+{
+    const char *base = path;
+    for (const char *c = path; *c; c++)
+        if (*c == '/')
+            base = c + 1;
+    copy_name(p->name, sizeof(p->name), base);
+    copy_name(p->exe, sizeof(p->exe), path);
+    size_t at = 0;
+    for (int i = 0; argv && argv[i] && at + 1 < sizeof(p->cmdline); i++) {
+        if (i > 0)
+            p->cmdline[at++] = ' ';
+        for (const char *c = argv[i]; *c && at + 1 < sizeof(p->cmdline); c++)
+            p->cmdline[at++] = *c;
+    }
+    p->cmdline[at] = '\0';
+}
+
+/* A new process with one reference (the caller's) and its pid, on the
+ * list; NULL with *err if limit processes (at most PROCESS_MAX) are there
+ * (-EAGAIN) or memory is short. */
+static struct process *process_alloc(int pid, int limit, int *err)
+{
+    struct process *p = kmalloc(sizeof(*p));
+    if (p == NULL) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    memset(p, 0, sizeof(*p));
+    p->lock = (struct spinlock)SPINLOCK_INIT("process");
+    p->alarm_lock = (struct mutex)MUTEX_INIT("alarm");
+    ktimer_init(&p->alarm, signal_alarm_fire);
+    p->refs = 1;
+    p->umask = 022;
+    p->nproc_limit = limit;
+    p->exit_signal = SIGCHLD;
+    p->start_clock = timer_clock();
+    spin_lock(&proc_lock);
+    bool room = process_count < limit;
+    if (room) {
+        process_count++;
+        p->all_next = processes;
+        processes = p;
+    }
+    spin_unlock(&proc_lock);
+    if (!room) {
+        kfree(p);
+        *err = -EAGAIN;
+        return NULL;
+    }
+    p->pid = pid > 0 ? pid : pid_alloc();
+    if (p->pid < 0) {
+        *err = p->pid;
+        p->pid = 0;
+        process_put(p);
+        return NULL;
+    }
+    p->pgid = p->sid = p->pid;
+    return p;
+}
+
+struct process *process_spawn(const char *path, char *const argv[], char *const envp[],
+                              bool strace, bool init, int *err)
+{
+    int pid = 0;
+    if (init) {
+        spin_lock(&pid_lock);
+        pid = pid_take(PID_INIT) ? PID_INIT : 0;
+        spin_unlock(&pid_lock);
+    }
+    struct process *p = process_alloc(pid, PROCESS_MAX, err);
+    if (p == NULL) {
+        if (pid == PID_INIT)
+            pid_free(pid);
+        kprintf("run: %s: %s\n", path, *err == -EAGAIN ? "too many processes" : "out of memory");
+        return NULL;
+    }
+    p->strace = strace;
+    process_set_program(p, path, argv);
+
+    struct exec_image img;
+    *err = exec_load(NULL, path, argv, envp, true, &img);
+    if (*err == 0) {
+        p->mm = img.mm;
+        p->files = fd_table_create_console();
+        p->cwd = vfs_root();
+        if (p->files == NULL)
+            *err = -ENOMEM;
+    }
+    if (*err == 0) {
+        struct trap_frame tf;
+        memset(&tf, 0, sizeof(tf));
+        tf.rip = img.entry;
+        tf.rsp = img.stack_pointer;
+        struct uthread_init init = { .tid = p->pid };
+        int tid = uthread_start(p, &tf, &init);
+        if (tid >= 0)
+            return p;
+        *err = tid;
+    }
+    process_put(p);
+    return NULL;
+}
+
+long process_fork(const struct trap_frame *frame, const struct clone_request *req)
+{
+    struct process *parent = process_current();
+    struct uthread *u = uthread_current();
+    int err;
+    struct process *p = process_alloc(0, parent->nproc_limit, &err);
+    if (p == NULL)
+        return err;
+    p->strace = parent->strace;
+    p->umask = parent->umask;
+    memcpy(p->name, parent->name, sizeof(p->name));
+    memcpy(p->exe, parent->exe, sizeof(p->exe));
+    memcpy(p->cmdline, parent->cmdline, sizeof(p->cmdline));
+    p->exit_signal = (int)(req->flags & CLONE_SIGNAL_MASK);
+    spin_lock(&parent->lock);
+    memcpy(p->sig.actions, parent->sig.actions, sizeof(p->sig.actions));
+    spin_unlock(&parent->lock);
+    inode_get(parent->cwd);
+    p->cwd = parent->cwd;
+    p->files = fd_table_copy(parent->files);
+    if (req->flags & CLONE_VM) {
+        vm_get(parent->mm);
+        p->mm = parent->mm;
+    } else {
+        p->mm = vm_fork(parent->mm, &err);
+    }
+    if (p->files == NULL || p->mm == NULL) {
+        err = p->files == NULL ? -ENOMEM : err;
+        process_put(p);
+        return err;
+    }
+
+    /* Into the family before its thread runs: it may end at once. */
+    spin_lock(&proc_lock);
+    p->parent = parent;
+    p->linked = true;
+    p->refs++;                  /* the parent's link */
+    p->pgid = parent->pgid;
+    p->sid = parent->sid;
+    p->sibling = parent->children;
+    parent->children = p;
+    p->vfork_pending = req->flags & CLONE_VFORK;
+    spin_unlock(&proc_lock);
+
+    struct trap_frame tf = *frame;
+    tf.rax = 0;                 /* the child's fork returns 0 */
+    if (req->stack)
+        tf.rsp = req->stack;
+    int pid = p->pid;
+    struct uthread_init init = {
+        .tid = pid,
+        .fs_base = req->flags & CLONE_SETTLS ? req->tls : u->fs_base,
+        .sigmask = u->sig.mask,
+        .set_tid = req->flags & CLONE_CHILD_SETTID ? req->child_tid : 0,
+        .clear_tid = req->flags & CLONE_CHILD_CLEARTID ? req->child_tid : 0,
+    };
+    int tid = uthread_start(p, &tf, &init);
+    if (tid < 0) {
+        /* It never ran: take it out of the family again and let it go. */
+        spin_lock(&proc_lock);
+        for (struct process **pp = &parent->children; *pp; pp = &(*pp)->sibling) {
+            if (*pp == p) {
+                *pp = p->sibling;
+                break;
+            }
+        }
+        p->linked = false;
+        p->vfork_pending = false;
+        spin_unlock(&proc_lock);
+        process_put(p);         /* the link's */
+        process_put(p);         /* ours */
+        return tid;
+    }
+    if (req->flags & CLONE_PARENT_SETTID)
+        (void)copy_to_user((void *)req->parent_tid, &pid, sizeof(pid));
+    if (req->flags & CLONE_VFORK) {
+        static const struct wait_reason why = { WAIT_DEVICE, "vfork", "child", "exec or exit", NULL };
+        /* Until the child execs or ends it runs on our memory: we wait,
+         * not to be interrupted (Linux lets only a fatal signal in). */
+        spin_lock(&proc_lock);
+        while (p->vfork_pending)
+            wait_sleep(&p->vfork_wait, &proc_lock, &why);
+        spin_unlock(&proc_lock);
+    }
+    process_put(p);
+    return pid;
+}
+
+void process_vfork_release(struct process *p)
+{
+    spin_lock(&proc_lock);
+    if (p->vfork_pending) {
+        p->vfork_pending = false;
+        wait_wake_all(&p->vfork_wait);
+    }
+    spin_unlock(&proc_lock);
+}
+
+int process_wait(struct process *p)
+{
+    static const struct wait_reason why = { WAIT_DEVICE, "wait", "process", "exit", NULL };
+    spin_lock(&proc_lock);
+    while (!p->done)
+        wait_sleep(&p->done_wait, &proc_lock, &why);
+    int status = p->status;
+    spin_unlock(&proc_lock);
+    return status;
+}
+
+/* -- death ----------------------------------------------------------------- */
+
+void process_notify_parent(struct process *child, int why)
+{
+    struct process *parent = child->parent;
+    if (parent == NULL)
+        return;
+    wait_wake_all(&parent->child_wait);
+    signal_child_changed(parent, child, why);
+}
+
+/* p's children go to init, or to the kernel when init is not running
+ * (or is p); the zombies among those the kernel takes it frees. A list
+ * of processes whose link reference to drop comes back (proc_lock held). */
+static struct process *reparent_children(struct process *p)
+{
+    struct process *init = NULL, *drop = NULL;
+    for (struct process *q = processes; q; q = q->all_next)
+        if (q->pid == PID_INIT && q != p && !q->done)
+            init = q;
+    while (p->children) {
+        struct process *c = p->children;
+        p->children = c->sibling;
+        c->parent = init;
+        if (init) {
+            c->sibling = init->children;
+            init->children = c;
+            if (c->done)
+                process_notify_parent(c, CLD_EXITED);
+        } else {
+            c->sibling = NULL;
+            if (c->done && c->linked) {
+                c->linked = false;
+                c->sibling = drop;
+                drop = c;
+            }
+        }
+    }
+    return drop;
+}
+
+/* The last thread has left: the address space and the files go now (the
+ * bulk of what the process holds), then it is a zombie for its parent to
+ * reap, or freed at once if it has none. */
 static void finish(struct process *p)
 {
+    ktimer_stop(&p->alarm);
     fd_table_put(p->files);
     p->files = NULL;
-    vm_destroy(p->mm);
+    vm_put(p->mm);
     p->mm = NULL;
-    spin_lock(&p->lock);
+    process_vfork_release(p);
+    spin_lock(&proc_lock);
     p->done = true;
+    struct process *drop = reparent_children(p);
+    bool reap_now = false;
+    if (p->parent == NULL && p->linked) {
+        p->linked = false;      /* an orphan without init: nobody will wait */
+        reap_now = true;
+    } else if (p->parent && signal_parent_ignores_children(p->parent)) {
+        /* SIGCHLD ignored (or SA_NOCLDWAIT): no zombie, as POSIX says. */
+        struct process **pp = &p->parent->children;
+        while (*pp && *pp != p)
+            pp = &(*pp)->sibling;
+        if (*pp)
+            *pp = p->sibling;
+        p->parent = NULL;
+        p->linked = false;
+        reap_now = true;
+    } else {
+        process_notify_parent(p, (p->status & 0x7F) ? CLD_KILLED : CLD_EXITED);
+    }
     wait_wake_all(&p->done_wait);
-    spin_unlock(&p->lock);
+    spin_unlock(&proc_lock);
+    while (drop) {
+        struct process *next = drop->sibling;
+        process_put(drop);
+        drop = next;
+    }
+    if (reap_now)
+        process_put(p);
 }
 
 void process_thread_left(struct process *p)
 {
     spin_lock(&p->lock);
     bool last = --p->threads == 0;
+    wait_wake_all(&p->threads_gone);
     spin_unlock(&p->lock);
     if (last)
         finish(p);
@@ -189,29 +495,27 @@ void process_exit(int status)
     thread_exit();
 }
 
-struct fd_table *process_files(void)
+int process_single_thread(void)
 {
-    return process_current()->files;
-}
-
-void process_each(void (*visit)(struct process *p, void *ctx), void *ctx)
-{
-    spin_lock(&processes_lock);
-    for (struct process *p = processes; p; p = p->all_next)
-        visit(p, ctx);
-    spin_unlock(&processes_lock);
-}
-
-const char *signal_name(int sig)
-{
-    switch (sig) {
-    case SIGINT: return "SIGINT";
-    case SIGILL: return "SIGILL";
-    case SIGTRAP: return "SIGTRAP";
-    case SIGBUS: return "SIGBUS";
-    case SIGFPE: return "SIGFPE";
-    case SIGKILL: return "SIGKILL";
-    case SIGSEGV: return "SIGSEGV";
-    default: return "signal";
+    static const struct wait_reason why = { WAIT_DEVICE, "execve", "threads", "leave", NULL };
+    struct process *p = process_current();
+    struct thread *me = thread_current();
+    spin_lock(&p->lock);
+    if (p->exiting) {
+        spin_unlock(&p->lock);
+        return -EINTR;          /* another thread's exec or exit_group won */
     }
+    p->exiting = true;          /* no other thread may exec or exit_group now */
+    spin_unlock(&p->lock);
+    spin_lock(&sched_lock);
+    for (struct thread *t = all_threads; t; t = t->all_next)
+        if (t != me && t->user && t->user->proc == p && t->state != THREAD_ZOMBIE)
+            sched_kill(t);
+    spin_unlock(&sched_lock);
+    spin_lock(&p->lock);
+    while (p->threads > 1 && !thread_killed())
+        wait_sleep(&p->threads_gone, &p->lock, &why);
+    p->exiting = false;
+    spin_unlock(&p->lock);
+    return 0;
 }

@@ -136,6 +136,21 @@ void fpu_restore(const void *area)
 
 /* kmalloc aligns to 16; XSAVE wants 64: allocate more and keep the
  * original pointer just below the aligned area. */
+void fpu_reset(void *area)
+{
+    memcpy(area, initial_fpu, fpu_size);
+}
+
+size_t fpu_area_size(void)
+{
+    return fpu_size;
+}
+
+bool fpu_uses_xsave(void)
+{
+    return use_xsave;
+}
+
 void *fpu_alloc(void)
 {
     uint8_t *raw = kmalloc(fpu_size + FPU_ALIGN + sizeof(void *));

@@ -8,9 +8,10 @@
  *  - a fault in a user copy (uaccess.S) that vm_fault cannot fix: the
  *    copy resumes at its fix-up and returns -EFAULT;
  *  - any other exception in user mode: the program did something wrong.
- *    It is ended with the signal Linux would send (SIGSEGV, SIGILL,
- *    SIGFPE...; SIGKILL when no memory is left for a page it touched)
- *    and a one-line report like Linux's
+ *    It gets the signal Linux would send (SIGSEGV, SIGILL, SIGFPE...):
+ *    its handler runs if it has one (signal.c), else it ends with a
+ *    one-line report like Linux's (and SIGKILL when no memory is left
+ *    for a page it touched)
  *        hello[7]: segfault at 0 ip 0000000000401020 sp 00007fffffffe5c8 error 4 in hello
  *    The kernel and the shell go on.
  */
@@ -51,11 +52,15 @@ static int signal_for(uint64_t vector)
     }
 }
 
-/* End the program whose thread faulted, after its report. */
-static __attribute__((noreturn)) void kill_program(struct trap_frame *tf, uint64_t cr2)
+/* The signal for the fault goes to the program's handler if it has one;
+ * else the program ends, after its report. */
+static bool fault_signal(struct trap_frame *tf, uint64_t cr2, int code)
 {
     struct process *p = process_current();
     int sig = signal_for(tf->vector);
+    bool page = tf->vector == EXC_PAGE_FAULT;
+    if (signal_fault(sig, code, page ? cr2 : tf->rip))
+        return true;
     if (tf->vector == EXC_PAGE_FAULT)
         kprintf("%s[%d]: segfault at %llx ip %016llx sp %016llx error %llx in %s\n", p->name,
                 uthread_current()->tid, (unsigned long long)cr2, (unsigned long long)tf->rip,
@@ -75,6 +80,7 @@ bool user_fault_handle(struct trap_frame *tf)
     if (p == NULL)
         return false;               /* a kernel thread: the kernel's own fault */
     uint64_t cr2 = tf->vector == EXC_PAGE_FAULT ? read_cr2() : 0;
+    int code = tf->vector == EXC_PAGE_FAULT ? SEGV_MAPERR : SI_KERNEL;
     if (tf->vector == EXC_PAGE_FAULT && cr2 < USER_TOP && (from_user || uaccess_fixup_pending(tf))) {
         /* Interrupts on while backing the page, as where the fault came from. */
         if (tf->rflags & RFLAGS_IF)
@@ -83,6 +89,8 @@ bool user_fault_handle(struct trap_frame *tf)
         irq_disable();
         if (err == 0)
             return true;
+        if (err == -EACCES)
+            code = SEGV_ACCERR;     /* mapped, but not for that access */
         if (err == -ENOMEM && from_user) {
             /* Linux's OOM killer sends SIGKILL; here the program that
              * asked for the page is the one to go. */
@@ -93,5 +101,5 @@ bool user_fault_handle(struct trap_frame *tf)
     }
     if (!from_user)
         return uaccess_fixup(tf);
-    kill_program(tf, cr2);
+    return fault_signal(tf, cr2, code);
 }

@@ -79,28 +79,38 @@ static void user_thread_main(void *arg)
     struct thread *t = thread_current();
     if ((uint64_t)(&start->tf + 1) != t->stack_top)
         panic("user thread: its frame is not at the top of its stack");
-    /* Becoming a user thread and loading the user state, with interrupts
-     * off so that no switch comes between: from here on uthread_switch
-     * saves and loads that state at every switch. */
+    /* Becoming a user thread and loading the user state, with no switch
+     * in between: from here on uthread_switch saves and loads that state
+     * at every switch, and a kill of its process finds it (kill_threads
+     * looks for t->user under sched_lock). */
     irq_disable();
-    start->u->tid = t->id;
-    if (start->u->proc->pid == 0)
-        start->u->proc->pid = t->id;    /* the first thread: its id is the pid */
+    spin_lock(&sched_lock);
     t->user = start->u;
     load_user_state(this_cpu(), t);
+    spin_unlock(&sched_lock);
+    irq_enable();
+    /* Born while its process ends or execs, after the kill looked for its
+     * threads: it leaves at once. */
+    struct process *p = start->u->proc;
+    spin_lock(&p->lock);
+    bool dying = p->exiting;
+    spin_unlock(&p->lock);
+    if (dying)
+        thread_exit();
+    irq_disable();
     /* clone's CLONE_PARENT_SETTID / CLONE_CHILD_SETTID, written before the
      * thread's first instruction: musl's mutexes use the id at once. A
      * bad address is the program's business (Linux ignores it too). */
     for (int i = 0; i < 2; i++) {
-        int tid = t->id;
+        int tid = start->u->tid;
         if (start->set_tid[i])
             (void)copy_to_user((void *)start->set_tid[i], &tid, sizeof(tid));
     }
     user_enter(&start->tf);
 }
 
-int uthread_start(struct process *proc, const struct trap_frame *frame, uint64_t fs_base,
-                  const char *name, uint64_t set_tid_a, uint64_t set_tid_b, uint64_t clear_tid)
+int uthread_start(struct process *proc, const struct trap_frame *frame,
+                  const struct uthread_init *init)
 {
     struct uthread *u = kmalloc(sizeof(*u));
     if (u == NULL)
@@ -111,10 +121,18 @@ int uthread_start(struct process *proc, const struct trap_frame *frame, uint64_t
         kfree(u);
         return -ENOMEM;
     }
+    u->tid = init->tid ? init->tid : pid_alloc();
+    if (u->tid < 0) {
+        int err = u->tid;
+        fpu_free(u->fpu);
+        kfree(u);
+        return err;
+    }
     u->proc = proc;
-    u->fs_base = fs_base;
-    u->clear_child_tid = clear_tid;
-    struct user_start start = { u, { set_tid_a, set_tid_b }, 0, *frame };
+    u->fs_base = init->fs_base;
+    u->clear_child_tid = init->clear_tid;
+    u->sig.mask = init->sigmask & ~SIG_UNBLOCKABLE;
+    struct user_start start = { u, { init->set_tid, init->set_tid2 }, 0, *frame };
     start.tf.cs = USER_CS;
     start.tf.ss = USER_SS;
     start.tf.rflags = USER_RFLAGS_INITIAL;
@@ -123,17 +141,19 @@ int uthread_start(struct process *proc, const struct trap_frame *frame, uint64_t
     proc->threads++;
     proc->refs++;
     spin_unlock(&proc->lock);
-    struct thread *t = thread_create_arg(name, user_thread_main, &start, sizeof(start));
+    struct thread *t = thread_create_arg(proc->name, user_thread_main, &start, sizeof(start));
     if (t == NULL) {
         spin_lock(&proc->lock);
         proc->threads--;
         proc->refs--;
         spin_unlock(&proc->lock);
+        if (u->tid != proc->pid)
+            pid_free(u->tid);
         fpu_free(u->fpu);
         kfree(u);
         return -ENOMEM;
     }
-    int tid = t->id;
+    int tid = u->tid;
     thread_detach(t);
     return tid;
 }
@@ -175,6 +195,8 @@ void uthread_exit(void)
     t->user = NULL;
     write_cr3(kernel_root);
     irq_enable();
+    if (u->tid != p->pid)
+        pid_free(u->tid);       /* the pid itself goes with the process */
     fpu_free(u->fpu);
     kfree(u);
     process_thread_left(p);

@@ -68,13 +68,17 @@ struct mm *vm_create(void)
         return NULL;
     }
     mm->lock = (struct spinlock)SPINLOCK_INIT("mm");
+    mm->refs = 1;
     return mm;
 }
 
+
+/* A page unmapped: its frame goes back unless another address space
+ * still maps it (copy-on-write after fork). */
 static void release_frame(paddr_t pa, void *ctx)
 {
     struct mm *mm = ctx;
-    frame_free(pa);
+    frame_unshare(pa);
     mm->pages--;
 }
 
@@ -85,7 +89,7 @@ static void vma_free(struct vma *v)
     kfree(v);
 }
 
-void vm_destroy(struct mm *mm)
+static void vm_destroy(struct mm *mm)
 {
     pt_unmap_range(mm->root, 0, USER_TOP, release_frame, mm);
     for (struct vma *v = mm->vmas, *next; v; v = next) {
@@ -96,6 +100,17 @@ void vm_destroy(struct mm *mm)
         panic("vm_destroy: %zu pages still counted after unmapping everything", mm->pages);
     pt_destroy_user(mm->root);
     kfree(mm);
+}
+
+void vm_get(struct mm *mm)
+{
+    __atomic_add_fetch(&mm->refs, 1, __ATOMIC_RELAXED);
+}
+
+void vm_put(struct mm *mm)
+{
+    if (__atomic_sub_fetch(&mm->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        vm_destroy(mm);
 }
 
 static struct vma *find_vma(struct mm *mm, uintptr_t addr)
@@ -246,10 +261,13 @@ int vm_protect(struct mm *mm, uintptr_t start, size_t len, unsigned prot)
                 v->prot = prot;
         /* Pages already touched take the new permissions now; PROT_NONE
          * pages go, and fault if touched. */
-        if (prot == PROT_NONE)
+        if (prot == PROT_NONE) {
             pt_unmap_range(mm->root, start, end, release_frame, mm);
-        else
-            pt_protect_range(mm->root, start, end, pte_flags(prot));
+        } else {
+            /* Not PTE_WRITABLE, whatever prot says: a page may be shared
+             * copy-on-write; the first write fault decides (vm_fault). */
+            pt_protect_range(mm->root, start, end, pte_flags(prot) & ~(uint64_t)PTE_WRITABLE);
+        }
     }
     spin_unlock(&mm->lock);
     return err;
@@ -301,6 +319,34 @@ static int populate_locked(struct mm *mm, struct vma *v, uintptr_t page)
     return 0;
 }
 
+/* A write to page, mapped read-only in a region that allows writing:
+ * the page is shared copy-on-write, or it was, or mprotect left it
+ * read-only (vm_protect). A frame this address space alone maps (or a
+ * MAP_SHARED region's) just becomes writable; a shared one is copied
+ * into a frame of its own, and this mapping's reference to the old one
+ * dropped. mm->lock held. */
+static int make_writable_locked(struct mm *mm, struct vma *v, uintptr_t page)
+{
+    paddr_t old;
+    if (pt_translate(mm->root, page, &old, NULL) != 0)
+        return -EFAULT;
+    if (v->shared || !frame_is_shared(old))
+        return pt_protect(mm->root, page, pte_flags(v->prot));
+    if (frame_free_count() < KERNEL_RESERVE_FRAMES)
+        return -ENOMEM;
+    paddr_t copy = frame_alloc();
+    if (copy == 0)
+        return -ENOMEM;
+    memcpy(phys_to_virt(copy), phys_to_virt(old), PAGE_SIZE);
+    int err = pt_replace(mm->root, page, copy, pte_flags(v->prot), &old);
+    if (err) {
+        frame_free(copy);
+        return err;
+    }
+    frame_unshare(old);
+    return 0;
+}
+
 int vm_fault(struct mm *mm, uintptr_t addr, bool write, bool exec)
 {
     if (addr >= USER_TOP)
@@ -308,15 +354,19 @@ int vm_fault(struct mm *mm, uintptr_t addr, bool write, bool exec)
     spin_lock(&mm->lock);
     struct vma *v = find_vma(mm, addr);
     int err;
-    if (v == NULL || v->prot == PROT_NONE || (write && !(v->prot & PROT_WRITE)) ||
-        (exec && !(v->prot & PROT_EXEC)))
+    if (v == NULL)
         err = -EFAULT;
+    else if (v->prot == PROT_NONE || (write && !(v->prot & PROT_WRITE)) ||
+             (exec && !(v->prot & PROT_EXEC)))
+        err = -EACCES;
     else {
         uint64_t flags;
         if (pt_translate(mm->root, addr, NULL, &flags) != 0)
             err = populate_locked(mm, v, addr & ~PAGE_MASK);
-        else if ((write && !(flags & PTE_WRITABLE)) || (exec && (flags & PTE_NX)))
-            err = -EFAULT;      /* mapped: the access broke the page's permissions */
+        else if (write && !(flags & PTE_WRITABLE))
+            err = make_writable_locked(mm, v, addr & ~PAGE_MASK);  /* the region allows it */
+        else if (exec && (flags & PTE_NX))
+            err = -EACCES;      /* mapped: the access broke the page's permissions */
         else
             err = 0;            /* another thread backed it first: try again */
     }
@@ -334,6 +384,8 @@ int vm_write(struct mm *mm, uintptr_t uaddr, const void *src, size_t n)
         struct vma *v = find_vma(mm, uaddr);
         int err = v ? populate_locked(mm, v, page) : -EFAULT;
         paddr_t pa = 0;
+        if (err == 0 && pt_translate(mm->root, page, &pa, NULL) == 0 && frame_is_shared(pa))
+            err = make_writable_locked(mm, v, page);
         if (err == 0 && pt_translate(mm->root, page, &pa, NULL) != 0)
             err = -EFAULT;
         if (err == 0)
@@ -371,4 +423,68 @@ int vm_move(struct mm *mm, uintptr_t to, uintptr_t from, size_t len)
         }
     }
     return 0;
+}
+
+/* Give every page of [start, end) a frame (for a MAP_SHARED region about
+ * to be shared with a child: a page neither had touched would otherwise
+ * become two private ones). mm->lock held. */
+static int populate_range_locked(struct mm *mm, struct vma *v)
+{
+    for (uintptr_t page = v->start; page < v->end; page += PAGE_SIZE) {
+        int err = populate_locked(mm, v, page);
+        if (err)
+            return err;
+    }
+    return 0;
+}
+
+static void share_frame(paddr_t pa)
+{
+    frame_share(pa);
+}
+
+struct mm *vm_fork(struct mm *parent, int *err)
+{
+    struct mm *child = vm_create();
+    if (child == NULL) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    *err = 0;
+    spin_lock(&parent->lock);
+    child->brk_start = parent->brk_start;
+    child->brk = parent->brk;
+    child->image_end = parent->image_end;
+    struct vma **tail = &child->vmas;
+    for (struct vma *v = parent->vmas; v && *err == 0; v = v->next) {
+        struct vma *copy = kmalloc(sizeof(*copy));
+        if (copy == NULL) {
+            *err = -ENOMEM;
+            break;
+        }
+        *copy = *v;
+        copy->next = NULL;
+        if (copy->file)
+            inode_get(copy->file);
+        *tail = copy;
+        tail = &copy->next;
+        if (v->shared)
+            *err = populate_range_locked(parent, v);
+        if (*err == 0) {
+            /* Private pages become copy-on-write in both; MAP_SHARED ones
+             * stay writable, one frame for both. */
+            long n = pt_share_range(child->root, parent->root, v->start, v->end, !v->shared,
+                                    share_frame);
+            if (n < 0)
+                *err = (int)n;
+            else
+                child->pages += (size_t)n;
+        }
+    }
+    spin_unlock(&parent->lock);
+    if (*err) {
+        vm_put(child);
+        return NULL;
+    }
+    return child;
 }

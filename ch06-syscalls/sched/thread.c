@@ -445,7 +445,7 @@ void thread_sleep_ms(uint64_t ms)
     might_sleep();
     spin_lock(&sched_lock);
     struct thread *t = this_cpu()->current;
-    if (!t->killed) {
+    if (!t->killed && !(t->interruptible && t->signalled)) {
         t->wake_clock = deadline;
         t->state = THREAD_SLEEPING;
         t->next = sleepers;
@@ -501,12 +501,69 @@ void wait_sleep(struct wait_queue *wq, struct spinlock *lock, const struct wait_
     spin_lock(&sched_lock);
     spin_unlock(lock);          /* interrupts stay off: sched_lock is held */
     struct thread *t = this_cpu()->current;
-    if (!t->killed)
+    if (!t->killed && !(t->interruptible && t->signalled))
         sched_block(wq, why);
     spin_unlock(&sched_lock);
     if (t->killed)
         thread_unwind();
     spin_lock(lock);
+}
+
+int wait_sleep_intr(struct wait_queue *wq, struct spinlock *lock, const struct wait_reason *why)
+{
+    struct thread *t = thread_current();
+    t->interruptible = true;
+    wait_sleep(wq, lock, why);
+    t->interruptible = false;
+    return t->signalled ? -EINTR : 0;
+}
+
+int thread_sleep_ms_intr(uint64_t ms)
+{
+    struct thread *t = thread_current();
+    t->interruptible = true;
+    thread_sleep_ms(ms);
+    t->interruptible = false;
+    return t->signalled ? -EINTR : 0;
+}
+
+int thread_park_intr(struct spinlock *const *held, int n, const struct wait_reason *why)
+{
+    struct thread *t = thread_current();
+    t->interruptible = true;
+    thread_park(held, n, why);
+    t->interruptible = false;
+    return t->signalled ? -EINTR : 0;
+}
+
+bool thread_signalled(void)
+{
+    return __atomic_load_n(&thread_current()->signalled, __ATOMIC_RELAXED);
+}
+
+/* Take t off the wait queue or the sleep list it is on: it runs again. */
+static void wake_early(struct thread *t)
+{
+    if (t->state == THREAD_BLOCKED) {
+        if (t->wq)
+            queue_remove(t->wq, t);
+        make_ready(t);
+    } else if (t->state == THREAD_SLEEPING) {
+        for (struct thread **p = &sleepers; *p; p = &(*p)->next) {
+            if (*p == t) {
+                *p = t->next;
+                break;
+            }
+        }
+        make_ready(t);
+    }
+}
+
+void sched_signal(struct thread *t)
+{
+    t->signalled = true;
+    if (t->interruptible)
+        wake_early(t);
 }
 
 void wait_wake_one(struct wait_queue *wq)
@@ -534,19 +591,7 @@ void sched_kill(struct thread *t)
     if (t->leaving)
         return;
     t->killed = true;
-    if (t->state == THREAD_BLOCKED) {
-        if (t->wq)
-            queue_remove(t->wq, t);
-        make_ready(t);
-    } else if (t->state == THREAD_SLEEPING) {
-        for (struct thread **p = &sleepers; *p; p = &(*p)->next) {
-            if (*p == t) {
-                *p = t->next;
-                break;
-            }
-        }
-        make_ready(t);
-    }
+    wake_early(t);
 }
 
 void sched_wait_job_threads(struct job *j)

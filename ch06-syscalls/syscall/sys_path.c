@@ -561,3 +561,50 @@ SYS(fchdir)
     file_put(f);
     return change_dir(ino);
 }
+
+/* chmod: the permission bits (there is one user, root, so they only say
+ * what is executable: execve wants an x bit, as on Linux). */
+static void set_mode(struct inode *ino, uint64_t mode)
+{
+    ino->mode = (ino->mode & S_IFMT) | ((uint32_t)mode & 07777);
+}
+
+static long chmod_at(int64_t dirfd, uint64_t upath, uint64_t mode)
+{
+    struct inode *ino;
+    int err = at_inode(dirfd, upath, 0, &ino);
+    if (err)
+        return err;
+    set_mode(ino, mode);
+    inode_put(ino);
+    return 0;
+}
+
+SYS(chmod) { SYS_UNUSED; return chmod_at(AT_FDCWD, a0, a1); }
+SYS(fchmodat) { SYS_UNUSED; return chmod_at((int64_t)(int)a0, a1, a2); }
+
+SYS(fchmod)
+{
+    SYS_UNUSED;
+    struct file *f = fd_get(process_files(), (int)a0);
+    if (f == NULL)
+        return -EBADF;
+    set_mode(f->inode, a1);
+    file_put(f);
+    return 0;
+}
+
+/* chown: every file is root's and stays so; the file must exist. */
+SYS(chown) { SYS_UNUSED; return access_at(AT_FDCWD, a0, 0); }
+SYS(lchown) { SYS_UNUSED; return access_at(AT_FDCWD, a0, AT_SYMLINK_NOFOLLOW); }
+SYS(fchownat) { SYS_UNUSED; return access_at((int64_t)(int)a0, a1, a4 & AT_SYMLINK_NOFOLLOW); }
+
+SYS(fchown)
+{
+    SYS_UNUSED;
+    struct file *f = fd_get(process_files(), (int)a0);
+    if (f == NULL)
+        return -EBADF;
+    file_put(f);
+    return 0;
+}

@@ -1,8 +1,8 @@
 /*
- * sys_proc.c: the process and thread system calls of part 1: threads
- * (clone), exit, futexes, thread pointers, identity, limits, and the
- * signal calls a C library or Go's runtime makes at start (they record
- * what they are told; part 2 delivers signals).
+ * sys_proc.c: the process and thread system calls: new threads and
+ * processes (clone, fork, vfork), exit, futexes, thread pointers,
+ * identity, groups and sessions, limits. execve is in sys_exec.c, wait4
+ * in sys_wait.c, the signal calls in sys_signal.c.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -12,6 +12,7 @@
 #include "cpu.h"
 #include "errno.h"
 #include "frame.h"
+#include "fd.h"
 #include "futex.h"
 #include "memlayout.h"
 #include "process.h"
@@ -30,18 +31,6 @@
 #define ARCH_GET_FS 0x1003
 #define ARCH_GET_GS 0x1004
 
-#define CLONE_VM 0x100
-#define CLONE_FS 0x200
-#define CLONE_FILES 0x400
-#define CLONE_SIGHAND 0x800
-#define CLONE_THREAD 0x10000
-#define CLONE_SYSVSEM 0x40000
-#define CLONE_SETTLS 0x80000
-#define CLONE_PARENT_SETTID 0x100000
-#define CLONE_CHILD_CLEARTID 0x200000
-#define CLONE_DETACHED 0x400000
-#define CLONE_CHILD_SETTID 0x1000000
-#define CLONE_SIGNAL_MASK 0xFF
 #define CLONE_THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
 #define CLONE_THREAD_EXTRAS (CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | \
                              CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_CHILD_SETTID)
@@ -55,15 +44,11 @@
 #define FUTEX_BITSET_ANY 0xFFFFFFFFu
 
 #define RLIMIT_STACK 3
+#define RLIMIT_NPROC 6
 #define RLIMIT_NOFILE 7
 #define RLIM_INFINITY UINT64_MAX
 #define RLIMIT_COUNT 16
 
-#define SIG_BLOCK 0
-#define SIG_UNBLOCK 1
-#define SIG_SETMASK 2
-#define SS_DISABLE 2
-#define MINSIGSTKSZ 2048
 #define GRND_NONBLOCK 1
 #define GRND_RANDOM 2
 #define GRND_INSECURE 4
@@ -87,12 +72,6 @@ struct sysinfo_k {
     char reserved[4];
 };
 
-struct sigaltstack_k {
-    uint64_t sp;
-    int32_t flags;
-    int32_t pad;
-    uint64_t size;
-};
 
 SYS(exit)
 {
@@ -157,13 +136,22 @@ SYS(set_robust_list)
     return a1 == 24 ? 0 : -EINVAL;  /* sizeof(struct robust_list_head) */
 }
 
-/* clone: a new thread of this process. A new process (fork) is part 2's. */
+/* clone: a new thread of this process (CLONE_THREAD, with the address
+ * space, files and handlers shared), or a new process (fork's kind). */
 SYS(clone)
 {
     SYS_UNUSED;
     uint64_t flags = a0, stack = a1, parent_tid = a2, child_tid = a3, tls = a4;
+    if (!(flags & CLONE_THREAD)) {
+        /* A process: CLONE_VM (with CLONE_VFORK, as posix_spawn asks) may
+         * share memory; sharing files or handlers is not supported. */
+        if (flags & (CLONE_FS | CLONE_FILES | CLONE_SIGHAND))
+            return -EINVAL;
+        struct clone_request req = { flags, stack, parent_tid, child_tid, tls };
+        return process_fork(uthread_frame(), &req);
+    }
     if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS)
-        return -ENOSYS;
+        return -EINVAL;
     if (flags & ~(uint64_t)(CLONE_THREAD_FLAGS | CLONE_THREAD_EXTRAS | CLONE_SIGNAL_MASK))
         return -EINVAL;
     struct trap_frame tf = *uthread_frame();
@@ -171,10 +159,28 @@ SYS(clone)
     if (stack)
         tf.rsp = stack;
     struct uthread *u = uthread_current();
-    return uthread_start(u->proc, &tf, flags & CLONE_SETTLS ? tls : u->fs_base,
-                         u->proc->name, flags & CLONE_PARENT_SETTID ? parent_tid : 0,
-                         flags & CLONE_CHILD_SETTID ? child_tid : 0,
-                         flags & CLONE_CHILD_CLEARTID ? child_tid : 0);
+    struct uthread_init init = {
+        .fs_base = flags & CLONE_SETTLS ? tls : u->fs_base,
+        .sigmask = u->sig.mask,
+        .set_tid = flags & CLONE_PARENT_SETTID ? parent_tid : 0,
+        .set_tid2 = flags & CLONE_CHILD_SETTID ? child_tid : 0,
+        .clear_tid = flags & CLONE_CHILD_CLEARTID ? child_tid : 0,
+    };
+    return uthread_start(u->proc, &tf, &init);
+}
+
+SYS(fork)
+{
+    SYS_UNUSED;
+    struct clone_request req = { SIGCHLD, 0, 0, 0, 0 };
+    return process_fork(uthread_frame(), &req);
+}
+
+SYS(vfork)
+{
+    SYS_UNUSED;
+    struct clone_request req = { CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0 };
+    return process_fork(uthread_frame(), &req);
 }
 
 SYS(futex)
@@ -222,11 +228,15 @@ SYS(gettid)
     return uthread_current()->tid;
 }
 
-/* No parent before part 2: the kernel started it, as init's parent is 0. */
 SYS(getppid)
 {
     SYS_UNUSED;
-    return 0;
+    spin_lock(&proc_lock);
+    struct process *parent = process_current()->parent;
+    /* A process the kernel started or adopted has init's pid as parent. */
+    int ppid = parent ? parent->pid : PID_INIT;
+    spin_unlock(&proc_lock);
+    return ppid;
 }
 
 /* One user: root. */
@@ -247,12 +257,82 @@ static long three_zeros(uint64_t a, uint64_t b, uint64_t c)
 SYS(getresuid) { SYS_UNUSED; return three_zeros(a0, a1, a2); }
 SYS(getresgid) { SYS_UNUSED; return three_zeros(a0, a1, a2); }
 
-/* Each process is its own group and session until part 2. */
-SYS(getpgrp) { SYS_UNUSED; return process_current()->pid; }
-SYS(getpgid) { SYS_UNUSED; return process_current()->pid; }
-SYS(getsid) { SYS_UNUSED; return process_current()->pid; }
-SYS(setpgid) { SYS_UNUSED; return 0; }
-SYS(setsid) { SYS_UNUSED; return -EPERM; }
+/* Groups and sessions, for job control (POSIX setpgid, setsid). */
+static long pgid_of(int pid, bool session)
+{
+    struct process *me = process_current();
+    struct process *p = pid == 0 ? me : process_find(pid);
+    if (p == NULL)
+        return -ESRCH;
+    spin_lock(&proc_lock);
+    long id = session ? p->sid : p->pgid;
+    spin_unlock(&proc_lock);
+    if (p != me)
+        process_put(p);
+    return id;
+}
+
+SYS(getpgrp) { SYS_UNUSED; return pgid_of(0, false); }
+SYS(getpgid) { SYS_UNUSED; return pgid_of((int)a0, false); }
+SYS(getsid) { SYS_UNUSED; return pgid_of((int)a0, true); }
+
+SYS(setpgid)
+{
+    SYS_UNUSED;
+    int pid = (int)a0, pgid = (int)a1;
+    if (pgid < 0)
+        return -EINVAL;
+    struct process *me = process_current();
+    long err = 0;
+    spin_lock(&proc_lock);
+    struct process *p = NULL;
+    if (pid == 0 || pid == me->pid)
+        p = me;
+    else
+        for (struct process *c = me->children; c; c = c->sibling)
+            if (c->pid == pid)
+                p = c;
+    if (pgid == 0)
+        pgid = p ? p->pid : 0;
+    if (p == NULL)
+        err = -ESRCH;           /* only itself or a child of its */
+    else if (p->sid != me->sid || p->sid == p->pid)
+        err = -EPERM;           /* another session, or a session leader */
+    else if (pgid != p->pid) {
+        /* Joining a group: one that exists in the same session. */
+        bool found = false;
+        for (struct process *q = processes_first(); q; q = q->all_next)
+            if (q->pgid == pgid && q->sid == me->sid && !q->done)
+                found = true;
+        if (!found)
+            err = -EPERM;
+    }
+    if (err == 0)
+        p->pgid = pgid;
+    spin_unlock(&proc_lock);
+    return err;
+}
+
+SYS(setsid)
+{
+    SYS_UNUSED;
+    struct process *me = process_current();
+    long ret;
+    spin_lock(&proc_lock);
+    /* A group leader may not: its group would straddle two sessions. */
+    bool leader = false;
+    for (struct process *q = processes_first(); q; q = q->all_next)
+        if (q->pgid == me->pid && !q->done)
+            leader = true;
+    if (leader) {
+        ret = -EPERM;
+    } else {
+        me->pgid = me->sid = me->pid;
+        ret = me->pid;
+    }
+    spin_unlock(&proc_lock);
+    return ret;
+}
 
 SYS(uname)
 {
@@ -312,7 +392,11 @@ static struct rlimit_k limit_of(uint64_t resource)
     if (resource == RLIMIT_STACK)
         return (struct rlimit_k){ USER_STACK_MAX, RLIM_INFINITY };
     if (resource == RLIMIT_NOFILE)
-        return (struct rlimit_k){ 256, 256 };
+        return (struct rlimit_k){ FD_MAX, FD_MAX };
+    if (resource == RLIMIT_NPROC) {
+        struct process *p = process_current();
+        return (struct rlimit_k){ p->nproc_limit, PROCESS_MAX };
+    }
     return (struct rlimit_k){ RLIM_INFINITY, RLIM_INFINITY };
 }
 
@@ -325,17 +409,28 @@ SYS(getrlimit)
     return copy_to_user((void *)a1, &r, sizeof(r));
 }
 
-/* prlimit64 on itself (pid 0 or its own): reads; setting is accepted
- * and ignored (the limits are the kernel's). */
+/* prlimit64 on itself (pid 0 or its own). Of the new limits only
+ * RLIMIT_NPROC is kept (fork's EAGAIN past it: every process is root's,
+ * and unlike Linux root is held to it); the others are the kernel's and
+ * a new value is accepted and ignored. */
 SYS(prlimit64)
 {
     SYS_UNUSED;
     if (a1 >= RLIMIT_COUNT)
         return -EINVAL;
-    if (a0 != 0 && (int)a0 != process_current()->pid)
+    struct process *p = process_current();
+    if (a0 != 0 && (int)a0 != p->pid)
         return -ESRCH;
-    struct rlimit_k r = limit_of(a1);
-    if (a3 && copy_to_user((void *)a3, &r, sizeof(r)))
+    struct rlimit_k old = limit_of(a1), now;
+    if (a2) {
+        if (copy_from_user(&now, (const void *)a2, sizeof(now)))
+            return -EFAULT;
+        if (now.cur > now.max)
+            return -EINVAL;
+        if (a1 == RLIMIT_NPROC)
+            p->nproc_limit = now.cur < PROCESS_MAX ? (int)now.cur : PROCESS_MAX;
+    }
+    if (a3 && copy_to_user((void *)a3, &old, sizeof(old)))
         return -EFAULT;
     return 0;
 }
@@ -360,115 +455,4 @@ SYS(umask)
     unsigned old = p->umask;
     p->umask = (unsigned)a0 & 0777;
     return old;
-}
-
-/* rt_sigaction: kept, for part 2 to deliver; SIGKILL's cannot change. */
-SYS(rt_sigaction)
-{
-    SYS_UNUSED;
-    int sig = (int)a0;
-    if (sig < 1 || sig > NSIG || a3 != 8)
-        return -EINVAL;
-    struct process *p = process_current();
-    struct sigaction_k *slot = &p->actions[sig - 1];
-    if (a2 && copy_to_user((void *)a2, slot, sizeof(*slot)))
-        return -EFAULT;
-    if (a1) {
-        if (sig == SIGKILL || sig == 19 /* SIGSTOP */)
-            return -EINVAL;
-        struct sigaction_k act;
-        if (copy_from_user(&act, (const void *)a1, sizeof(act)))
-            return -EFAULT;
-        *slot = act;
-    }
-    return 0;
-}
-
-SYS(rt_sigprocmask)
-{
-    SYS_UNUSED;
-    if (a3 != 8)
-        return -EINVAL;
-    struct uthread *u = uthread_current();
-    uint64_t old = u->sigmask;
-    if (a1) {
-        uint64_t set;
-        if (copy_from_user(&set, (const void *)a1, sizeof(set)))
-            return -EFAULT;
-        if (a0 == SIG_BLOCK)
-            u->sigmask |= set;
-        else if (a0 == SIG_UNBLOCK)
-            u->sigmask &= ~set;
-        else if (a0 == SIG_SETMASK)
-            u->sigmask = set;
-        else
-            return -EINVAL;
-    }
-    return a2 ? copy_to_user((void *)a2, &old, sizeof(old)) : 0;
-}
-
-SYS(sigaltstack)
-{
-    SYS_UNUSED;
-    struct uthread *u = uthread_current();
-    struct sigaltstack_k old = { u->altstack_sp, u->altstack_flags ? u->altstack_flags : SS_DISABLE,
-                                 0, u->altstack_size };
-    if (a0) {
-        struct sigaltstack_k ss;
-        if (copy_from_user(&ss, (const void *)a0, sizeof(ss)))
-            return -EFAULT;
-        if (ss.flags & ~SS_DISABLE)
-            return -EINVAL;
-        if (!(ss.flags & SS_DISABLE) && ss.size < MINSIGSTKSZ)
-            return -ENOMEM;
-        u->altstack_sp = ss.sp;
-        u->altstack_size = ss.size;
-        u->altstack_flags = ss.flags;
-    }
-    return a1 ? copy_to_user((void *)a1, &old, sizeof(old)) : 0;
-}
-
-/* A signal to one of the process's own threads: Go preempts goroutines
- * with SIGURG this way. Part 1 delivers nothing: a thread that exists
- * gets 0 (the signal is as if handled), another -ESRCH. */
-static long signal_thread(int tid, int sig)
-{
-    if (sig < 0 || sig > NSIG)
-        return -EINVAL;
-    struct process *p = process_current();
-    bool found = false;
-    spin_lock(&sched_lock);
-    for (struct thread *t = all_threads; t && !found; t = t->all_next)
-        found = t->user && t->user->proc == p && t->user->tid == tid;
-    spin_unlock(&sched_lock);
-    if (!found)
-        return -ESRCH;
-    if (sig == SIGKILL)
-        process_exit(SIGKILL);
-    return 0;
-}
-
-SYS(tgkill)
-{
-    SYS_UNUSED;
-    if ((int)a0 != process_current()->pid)
-        return -ESRCH;
-    return signal_thread((int)a1, (int)a2);
-}
-
-SYS(tkill)
-{
-    SYS_UNUSED;
-    return signal_thread((int)a0, (int)a1);
-}
-
-SYS(kill)
-{
-    SYS_UNUSED;
-    struct process *p = process_current();
-    if ((int)a0 != p->pid && (int)a0 != 0)
-        return -ESRCH;
-    if ((int)a1 == SIGKILL)
-        process_exit(SIGKILL);
-    return (int)a1 >= 0 && (int)a1 <= NSIG ? 0 : -EINVAL;
 }

@@ -83,22 +83,40 @@ SYS(time)
 
 /* Sleep ns nanoseconds: whole ticks asleep, the rest (under a
  * millisecond) yielding the CPU until the clock passes the deadline. */
-static long sleep_ns(uint64_t ns)
+static long sleep_ns(uint64_t ns, uint64_t *left)
 {
     uint64_t end = clock_monotonic_ns() + ns;
+    int err = 0;
     if (ns >= NSEC_PER_MS)
-        thread_sleep_ms(ns / NSEC_PER_MS);
-    while (clock_monotonic_ns() < end)
+        err = thread_sleep_ms_intr(ns / NSEC_PER_MS);
+    while (err == 0 && clock_monotonic_ns() < end) {
         thread_yield();
+        if (thread_signalled())
+            err = -EINTR;
+    }
+    if (err) {
+        /* A signal: the time that was left, and a restart or -EINTR. */
+        uint64_t now = clock_monotonic_ns();
+        *left = end > now ? end - now : 0;
+        return -ERESTARTNOHAND;
+    }
     return 0;
 }
 
 SYS(nanosleep)
 {
     SYS_UNUSED;
-    uint64_t ns;
+    uint64_t ns, left;
     long err = timespec_from_user((const void *)a0, &ns);
-    return err ? err : sleep_ns(ns);
+    if (err)
+        return err;
+    err = sleep_ns(ns, &left);
+    if (err && a1) {
+        int64_t rem[2] = { (int64_t)(left / NSEC_PER_SEC), (int64_t)(left % NSEC_PER_SEC) };
+        if (copy_to_user((void *)a1, rem, sizeof(rem)))
+            return -EFAULT;
+    }
+    return err;
 }
 
 SYS(clock_nanosleep)
@@ -113,5 +131,12 @@ SYS(clock_nanosleep)
         return err;
     if (a1 & TIMER_ABSTIME)
         ns = ns > (uint64_t)now ? ns - (uint64_t)now : 0;
-    return sleep_ns(ns);
+    uint64_t left;
+    err = sleep_ns(ns, &left);
+    if (err && !(a1 & TIMER_ABSTIME) && a3) {
+        int64_t rem[2] = { (int64_t)(left / NSEC_PER_SEC), (int64_t)(left % NSEC_PER_SEC) };
+        if (copy_to_user((void *)a3, rem, sizeof(rem)))
+            return -EFAULT;
+    }
+    return err;
 }

@@ -22,6 +22,7 @@
 #include "kprintf.h"
 #include "memlayout.h"
 #include "process.h"
+#include "signal.h"
 #include "spinlock.h"
 #include "sys.h"
 #include "syscall.h"
@@ -38,6 +39,12 @@ static syscall_fn table[SYSCALL_MAX] = {
     [0] = sys_read, [1] = sys_write, [2] = sys_open, [3] = sys_close, [4] = sys_stat,
     [5] = sys_fstat, [6] = sys_lstat, [8] = sys_lseek, [9] = sys_mmap, [10] = sys_mprotect,
     [11] = sys_munmap, [12] = sys_brk, [13] = sys_rt_sigaction, [14] = sys_rt_sigprocmask,
+    [15] = sys_rt_sigreturn, [34] = sys_pause, [36] = sys_getitimer, [37] = sys_alarm,
+    [38] = sys_setitimer, [57] = sys_fork, [58] = sys_vfork, [59] = sys_execve, [61] = sys_wait4,
+    [127] = sys_rt_sigpending, [130] = sys_rt_sigsuspend, [247] = sys_waitid,
+    [23] = sys_select, [270] = sys_pselect6, [90] = sys_chmod, [91] = sys_fchmod,
+    [268] = sys_fchmodat, [92] = sys_chown, [93] = sys_fchown, [94] = sys_lchown,
+    [260] = sys_fchownat,
     [16] = sys_ioctl, [17] = sys_pread64, [18] = sys_pwrite64, [19] = sys_readv,
     [20] = sys_writev, [21] = sys_access, [22] = sys_pipe, [7] = sys_poll, [24] = sys_sched_yield, [25] = sys_mremap,
     [28] = sys_madvise, [32] = sys_dup, [33] = sys_dup2, [35] = sys_nanosleep,
@@ -144,6 +151,7 @@ bool syscall_dispatch(struct trap_frame *tf)
     tf->rax = (uint64_t)ret;
     if (thread_killed())
         thread_exit();
+    signal_return_to_user(tf, (long)nr);
     irq_disable();
     return sysret_ok(tf);
 }

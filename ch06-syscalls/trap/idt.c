@@ -16,6 +16,7 @@
 #include "gdt.h"
 #include "kprintf.h"
 #include "lapic.h"
+#include "signal.h"
 #include "thread.h"
 #include "trap.h"
 #include "uaccess.h"
@@ -121,4 +122,7 @@ void trap_dispatch(struct trap_frame *tf)
         sched_preempt();
         sched_kill_point(tf);
     }
+    /* Back to user mode: signals are taken there (ch06 part 2). */
+    if (tf->cs & SELECTOR_RPL3)
+        signal_return_to_user(tf, -1);
 }
