@@ -12,7 +12,7 @@ PACKAGES="
   qemu-system-x86 ovmf gdb-multiarch socat
   python3 python3-pytest python3-pytest-xdist python3-sphinx python3-myst-parser
   graphviz fonts-dejavu-core python3-sphinx-rtd-theme python3-sphinx-copybutton chromium
-  golang-go musl-tools dpkg-dev gpgv debian-keyring xz-utils
+  golang-go musl-tools dpkg-dev gpgv debian-keyring xz-utils bzip2
 "
 
 missing=""

@@ -94,6 +94,14 @@ static void serial_put_raw(char c)
     outb(COM1 + UART_DATA, (uint8_t)c);
 }
 
+void serial_write_raw(const char *s, size_t n)
+{
+    if (!serial_present)
+        return;
+    for (size_t i = 0; i < n; i++)
+        serial_put_raw(s[i]);
+}
+
 void serial_putc(char c)
 {
     if (!serial_present)

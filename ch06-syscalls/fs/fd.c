@@ -27,16 +27,17 @@ int file_open_inode(struct inode *ino, unsigned flags, struct file **out)
     memset(f, 0, sizeof(*f));
     f->inode = ino;
     f->ops = ino->fops;
-    f->flags = flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+    f->flags = flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC);
     f->refs = 1;
     f->pos_lock = (struct mutex)MUTEX_INIT("file position");
     if (f->ops && f->ops->open) {
-        int err = f->ops->open(f);
+        int err = f->ops->open(f);     /* a terminal looks at O_NOCTTY */
         if (err) {
             kfree(f);
             return err;
         }
     }
+    f->flags &= ~(unsigned)O_NOCTTY;
     *out = f;
     return 0;
 }

@@ -6,11 +6,15 @@
  *   /proc/meminfo     memory totals (MemTotal, MemFree, MemAvailable)
  *   /proc/cpuinfo     one block per CPU, with its CPUID flags
  *   /proc/uptime      seconds since boot, and seconds idle
+ *   /proc/PID/        for every process (ch06 part 2): stat, status and
+ *                     cmdline (what ps and top read), maps, exe
  *
  * Each file's text is generated at open into a buffer the open file
  * keeps, so a program reading it piece by piece sees one consistent
- * snapshot. Only what programs commonly read is here; part 2 adds
- * /proc/PID for every process.
+ * snapshot. A /proc/PID folder is made when the process is and removed
+ * when it is freed; its files name the process by pid, so one opened
+ * after the process is gone fails with ENOENT. Only what programs
+ * commonly read is here.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,16 +31,29 @@
 #include "memlayout.h"
 #include "panic.h"
 #include "process.h"
+#include "sched.h"
 #include "string.h"
+#include "thread.h"
 #include "uaccess.h"
 #include "user_cpu.h"
+#include "uthread.h"
 #include "vfs.h"
 #include "vm.h"
 #include "x86.h"
 
 #define TEXT_SIZE 16384         /* the most a generated file holds */
 
-typedef size_t (*generator)(char *buf, size_t size);
+/* A file's text, for process p (NULL for the files not about one). */
+typedef size_t (*generator)(char *buf, size_t size, struct process *p);
+
+/* What a file's inode keeps, in its data (freed with it): its generator
+ * and the process it describes (0: the reader, for /proc/self). */
+struct proc_file {
+    generator gen;
+    int pid;
+};
+
+static struct inode *proc_root;
 
 /* ksnprintf's count, kept within the buffer. */
 static size_t put(char *buf, size_t size, size_t at, int n)
@@ -47,16 +64,18 @@ static size_t put(char *buf, size_t size, size_t at, int n)
     return at + (size_t)n < size ? at + (size_t)n : size - 1;
 }
 
-static size_t gen_meminfo(char *buf, size_t size)
+static size_t gen_meminfo(char *buf, size_t size, struct process *p)
 {
+    (void)p;
     size_t total = (frame_free_count() + frame_used_count()) * (PAGE_SIZE / 1024);
     size_t free = frame_free_count() * (PAGE_SIZE / 1024);
     return put(buf, size, 0, ksnprintf(buf, size, "MemTotal:       %8zu kB\nMemFree:        %8zu kB\n"
                                        "MemAvailable:   %8zu kB\n", total, free, free));
 }
 
-static size_t gen_uptime(char *buf, size_t size)
+static size_t gen_uptime(char *buf, size_t size, struct process *p)
 {
+    (void)p;
     uint64_t ms = clock_monotonic_ns() / 1000000;
     uint64_t idle = 0;
     for (unsigned i = 0; i < MAX_CPUS; i++)
@@ -67,8 +86,9 @@ static size_t gen_uptime(char *buf, size_t size)
                                        (unsigned long long)(idle / 1000), (unsigned long long)(idle % 1000 / 10)));
 }
 
-static size_t gen_cpuinfo(char *buf, size_t size)
+static size_t gen_cpuinfo(char *buf, size_t size, struct process *p)
 {
+    (void)p;
     uint32_t vendor[4] = { 0 }, brand[13] = { 0 }, a, b, c, d, max_ext;
     cpuid(0, &a, &vendor[0], &vendor[2], &vendor[1]);
     cpuid(CPUID_EXT_MAX, &max_ext, &b, &c, &d);
@@ -87,6 +107,11 @@ static size_t gen_cpuinfo(char *buf, size_t size)
                  (const char *)vendor, brand[0] ? (const char *)brand : "unknown", flags));
     }
     return at;
+}
+
+static void add_region_size(const struct vma *v, void *ctx)
+{
+    *(uint64_t *)ctx += v->end - v->start;
 }
 
 struct maps_text {
@@ -108,25 +133,92 @@ static void map_line(const struct vma *v, void *ctx)
                 (unsigned long long)v->file_offset, *name ? "                 " : "", name));
 }
 
-static size_t gen_maps(char *buf, size_t size)
+static size_t gen_maps(char *buf, size_t size, struct process *p)
 {
-    struct process *p = process_current();
-    if (p == NULL)
-        return 0;
     struct maps_text m = { buf, size, 0, p->exe };
-    vm_each(p->mm, map_line, &m);
+    if (p->mm)                  /* a zombie has none left */
+        vm_each(p->mm, map_line, &m);
     return m.at;
+}
+
+/* The state letter ps shows: R running, S sleeping, T stopped, Z zombie. */
+static char state_letter(struct process *p, int *threads)
+{
+    bool running = false;
+    *threads = 0;
+    spin_lock(&sched_lock);
+    for (struct thread *t = all_threads; t; t = t->all_next) {
+        if (t->user && t->user->proc == p && t->state != THREAD_ZOMBIE) {
+            (*threads)++;
+            running |= t->state == THREAD_RUNNING || t->state == THREAD_READY;
+        }
+    }
+    spin_unlock(&sched_lock);
+    return p->done ? 'Z' : p->sig.stopped ? 'T' : running ? 'R' : 'S';
+}
+
+/* proc(5)'s /proc/PID/stat: the fields up to rss, the rest zero. */
+static size_t gen_stat(char *buf, size_t size, struct process *p)
+{
+    int threads;
+    char state = state_letter(p, &threads);
+    spin_lock(&proc_lock);
+    int ppid = p->parent ? p->parent->pid : PID_INIT, pgid = p->pgid, sid = p->sid;
+    spin_unlock(&proc_lock);
+    size_t pages = p->mm ? p->mm->pages : 0;
+    uint64_t vsize = 0;
+    if (p->mm)
+        vm_each(p->mm, add_region_size, &vsize);
+    return put(buf, size, 0, ksnprintf(buf, size,
+               "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 %d 0 %llu %llu %zu\n",
+               p->pid, p->name, state, ppid, pgid, sid, threads,
+               (unsigned long long)p->start_clock, (unsigned long long)vsize, pages));
+}
+
+static size_t gen_status(char *buf, size_t size, struct process *p)
+{
+    int threads;
+    char state = state_letter(p, &threads);
+    spin_lock(&proc_lock);
+    int ppid = p->parent ? p->parent->pid : PID_INIT;
+    spin_unlock(&proc_lock);
+    size_t kib = (p->mm ? p->mm->pages : 0) * (PAGE_SIZE / 1024);
+    return put(buf, size, 0, ksnprintf(buf, size,
+               "Name:\t%s\nState:\t%c\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\nUid:\t0\t0\t0\t0\n"
+               "Gid:\t0\t0\t0\t0\nVmRSS:\t%zu kB\nThreads:\t%d\n",
+               p->name, state, p->pid, p->pid, ppid, kib, threads));
+}
+
+/* The arguments, each ending with a NUL, as the program got them. */
+static size_t gen_cmdline(char *buf, size_t size, struct process *p)
+{
+    size_t n = p->cmdline_len < size ? p->cmdline_len : size;
+    memcpy(buf, p->cmdline, n);
+    return n;
 }
 
 static int proc_open(struct file *f)
 {
+    const struct proc_file *pf = (const struct proc_file *)f->inode->data;
+    struct process *p = NULL;
+    if (pf->pid) {
+        p = process_find(pf->pid);
+        if (p == NULL)
+            return -ENOENT;     /* it has gone */
+    } else if (pf->gen == gen_maps) {
+        p = process_current();
+        if (p == NULL)
+            return -ENOENT;
+        process_get(p);
+    }
     char *buf = kmalloc(TEXT_SIZE);
-    if (buf == NULL)
-        return -ENOMEM;
-    generator gen = (generator)f->inode->priv;
-    f->priv_size = gen(buf, TEXT_SIZE);
-    f->priv = buf;
-    return 0;
+    if (buf) {
+        f->priv_size = pf->gen(buf, TEXT_SIZE, p);
+        f->priv = buf;
+    }
+    if (p)
+        process_put(p);
+    return buf ? 0 : -ENOMEM;
 }
 
 static long proc_read(struct file *f, char *ubuf, size_t n)
@@ -150,48 +242,94 @@ static void proc_release(struct file *f)
 
 static const struct file_ops proc_ops = { .open = proc_open, .read = proc_read, .release = proc_release };
 
-static int self_exe(struct inode *ino, char *buf, size_t size)
+/* /proc/self/exe and /proc/PID/exe: a link to the program's file. */
+static int exe_link(struct inode *ino, char *buf, size_t size)
 {
-    (void)ino;
-    struct process *p = process_current();
+    const struct proc_file *pf = (const struct proc_file *)ino->data;
+    struct process *p = pf->pid ? process_find(pf->pid) : process_current();
     if (p == NULL)
         return -ENOENT;
     size_t n = strlen(p->exe);
-    if (n + 1 > size)
-        return -ENAMETOOLONG;
-    memcpy(buf, p->exe, n + 1);
-    return (int)n;
+    int ret = n + 1 > size ? -ENAMETOOLONG : (int)n;
+    if (ret >= 0)
+        memcpy(buf, p->exe, n + 1);
+    if (pf->pid)
+        process_put(p);
+    return ret;
 }
 
-static void add_file(struct inode *dir, const char *name, generator gen)
+/* A file of dir made by gen about process pid (0: the reader); 0 or -ENOMEM. */
+static int add_file(struct inode *dir, const char *name, generator gen, int pid)
 {
-    struct inode *ino = inode_new(S_IFREG | 0444);
-    if (ino == NULL || vfs_link(dir, name, ino) != 0)
-        panic("procfs: out of memory");
-    ino->fops = &proc_ops;
-    ino->priv = (void *)gen;
+    bool link = gen == NULL;
+    struct inode *ino = inode_new(link ? S_IFLNK | 0777 : S_IFREG | 0444);
+    struct proc_file *pf = kmalloc(sizeof(*pf));
+    if (ino == NULL || pf == NULL) {
+        kfree(pf);
+        if (ino)
+            inode_put(ino);
+        return -ENOMEM;
+    }
+    *pf = (struct proc_file){ gen, pid };
+    ino->data = (uint8_t *)pf;     /* kfree'd with the inode */
+    if (link)
+        ino->get_link = exe_link;
+    else
+        ino->fops = &proc_ops;
+    int err = vfs_link(dir, name, ino);
     inode_put(ino);
+    return err;
+}
+
+/* The files of a process's folder; NULL gen: the exe link. */
+static const struct { const char *name; generator gen; } process_files_list[] = {
+    { "stat", gen_stat }, { "status", gen_status }, { "cmdline", gen_cmdline },
+    { "maps", gen_maps }, { "exe", NULL },
+};
+#define PROCESS_FILES (sizeof(process_files_list) / sizeof(process_files_list[0]))
+
+int procfs_add_process(int pid)
+{
+    char name[12];
+    ksnprintf(name, sizeof(name), "%d", pid);
+    struct inode *dir = inode_new(S_IFDIR | 0555);
+    if (dir == NULL)
+        return -ENOMEM;
+    dir->nlink = 1;
+    int err = vfs_link(proc_root, name, dir);
+    for (size_t i = 0; i < PROCESS_FILES && err == 0; i++)
+        err = add_file(dir, process_files_list[i].name, process_files_list[i].gen, pid);
+    inode_put(dir);
+    if (err)
+        procfs_remove_process(pid);
+    return err;
+}
+
+void procfs_remove_process(int pid)
+{
+    char path[24];
+    for (size_t i = 0; i < PROCESS_FILES; i++) {
+        ksnprintf(path, sizeof(path), "%d/%s", pid, process_files_list[i].name);
+        vfs_unlink(proc_root, path, false);
+    }
+    ksnprintf(path, sizeof(path), "%d", pid);
+    vfs_unlink(proc_root, path, true);
 }
 
 void procfs_init(void)
 {
     struct inode *root = inode_new(S_IFDIR | 0555), *self = inode_new(S_IFDIR | 0555);
-    struct inode *exe = inode_new(S_IFLNK | 0777);
-    if (root == NULL || self == NULL || exe == NULL)
+    if (root == NULL || self == NULL)
         panic("procfs: out of memory");
     root->nlink = 2;            /* as a mounted root: its "." and the mount point's entry */
     self->nlink = 1;            /* its "."; linking it in counts its entry */
-    exe->get_link = self_exe;
-    if (vfs_link(root, "self", self) != 0 || vfs_link(self, "exe", exe) != 0)
+    if (vfs_link(root, "self", self) != 0 || add_file(self, "exe", NULL, 0) != 0 ||
+        add_file(self, "maps", gen_maps, 0) != 0 || add_file(root, "meminfo", gen_meminfo, 0) != 0 ||
+        add_file(root, "cpuinfo", gen_cpuinfo, 0) != 0 || add_file(root, "uptime", gen_uptime, 0) != 0)
         panic("procfs: out of memory");
-    add_file(self, "maps", gen_maps);
-    add_file(root, "meminfo", gen_meminfo);
-    add_file(root, "cpuinfo", gen_cpuinfo);
-    add_file(root, "uptime", gen_uptime);
     int err = vfs_create(NULL, "/proc", S_IFDIR | 0555, NULL, NULL);
     if ((err && err != -EEXIST) || vfs_mount("/proc", root) != 0)
         panic("procfs: cannot mount on /proc");
-    inode_put(exe);
     inode_put(self);
-    inode_put(root);
+    proc_root = root;           /* kept: the processes' folders go in it */
 }

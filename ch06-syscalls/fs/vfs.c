@@ -64,7 +64,7 @@ struct inode *inode_new(uint32_t mode)
     ino->mode = mode;
     ino->refs = 1;
     ino->lock = (struct mutex)MUTEX_INIT("inode");
-    ino->mtime_ns = clock_monotonic_ns();
+    ino->mtime_ns = clock_realtime_ns();
     spin_lock(&refs_lock);
     ino->ino = next_ino++;
     spin_unlock(&refs_lock);
@@ -288,7 +288,7 @@ static int link_locked(struct inode *dir, const char *name, struct inode *ino)
     }
     e->next = dir->entries;
     dir->entries = e;
-    dir->mtime_ns = clock_monotonic_ns();
+    dir->mtime_ns = clock_realtime_ns();
     return 0;
 }
 
@@ -382,7 +382,7 @@ int vfs_unlink(struct inode *cwd, const char *path, bool dir_only)
             dir->nlink--;
             victim->parent = NULL;
         }
-        dir->mtime_ns = clock_monotonic_ns();
+        dir->mtime_ns = clock_realtime_ns();
     }
     mutex_unlock(&vfs_lock);
     if (err == 0)

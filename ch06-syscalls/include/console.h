@@ -28,10 +28,15 @@ bool console_key(int key);
 /* True if keys wait to be read (for poll on the console). */
 bool console_input_pending(void);
 
-/* While handler is set, Ctrl-C calls handler(ctx), from the interrupt that
- * brought the key (so it must not block), instead of queueing the key: the
- * shell's `run` sets it to end its program. NULL: Ctrl-C is a key again. */
-void console_set_interrupt(void (*handler)(void *ctx), void *ctx);
+/* While sink is set, every key goes to sink(key, ctx), from the interrupt
+ * that brought it (so it must not block), instead of the queue: the
+ * shell's `run` gives the keys to the console terminal (fs/tty.c) while
+ * its program runs. NULL: keys are the kernel's again. */
+void console_set_key_sink(void (*sink)(int key, void *ctx), void *ctx);
+
+/* Write n bytes as they are (a terminal's processed output: no "\n" to
+ * "\r\n" on the serial line). Take console_lock around it. */
+void console_write_raw(const char *s, size_t n);
 
 /*
  * Print prompt, then let the user edit a line: insert and delete at the

@@ -46,7 +46,8 @@ struct process {
     int refs;                   /* guarded by lock */
     char name[PROC_NAME_SIZE];  /* the program file's name, for reports */
     char exe[PROC_PATH_SIZE];   /* its path, for /proc/self/exe */
-    char cmdline[PROC_CMDLINE_SIZE];    /* argv joined by spaces, cut, for ps */
+    char cmdline[PROC_CMDLINE_SIZE];    /* argv, each ending with a NUL, cut (ps, /proc/PID/cmdline) */
+    size_t cmdline_len;
     struct mm *mm;
     struct fd_table *files;
     struct inode *cwd;

@@ -3,9 +3,13 @@
 #define CUBOS_SERIAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Program COM1 for 115200 baud 8N1. Returns false if no working UART answers. */
 bool serial_init(void);
+
+/* n bytes as they are, "\n" not turned into "\r\n" (a terminal's output, ch06). */
+void serial_write_raw(const char *s, size_t n);
 
 /* Send one byte, waiting for the transmitter; "\n" goes out as "\r\n". */
 void serial_putc(char c);

@@ -127,6 +127,17 @@ struct trap_frame;
  * handler may send (a timer's SIGALRM, the console's Ctrl-C). */
 int signal_send(struct process *p, int sig, const struct ksiginfo *info);
 
+/* Send sig to every process of group pgid (the terminal's ^C): 0, or
+ * -ESRCH if there is none. Never blocks. */
+int signal_send_group(int pgid, int sig);
+
+/* No member of group pgid has a parent in another group of its session:
+ * no job-control shell can continue it, so terminal stops are discarded. */
+bool signal_group_orphaned(int pgid);
+
+/* The calling thread blocks or its process ignores sig. */
+bool signal_blocked_or_ignored(int sig);
+
 /* Send sig to p's thread tid (tgkill): 0, -ESRCH, -EINVAL. */
 int signal_send_thread(struct process *p, int tid, int sig, const struct ksiginfo *info);
 

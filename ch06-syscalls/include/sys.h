@@ -19,7 +19,8 @@ SYS(open); SYS(openat); SYS(fstat); SYS(stat); SYS(lstat); SYS(newfstatat); SYS(
 SYS(getdents64); SYS(mkdir); SYS(mkdirat); SYS(unlink); SYS(unlinkat); SYS(rmdir); SYS(rename);
 SYS(renameat); SYS(renameat2); SYS(readlink); SYS(readlinkat); SYS(access); SYS(faccessat);
 SYS(faccessat2); SYS(getcwd); SYS(chdir); SYS(fchdir); SYS(symlink); SYS(chmod); SYS(fchmod);
-SYS(fchmodat); SYS(chown); SYS(lchown); SYS(fchownat); SYS(fchown);
+SYS(fchmodat); SYS(chown); SYS(lchown); SYS(fchownat); SYS(fchown); SYS(utimensat); SYS(utimes);
+SYS(futimesat);
 /* syscall/sys_mm.c */
 SYS(mmap); SYS(munmap); SYS(mprotect); SYS(madvise); SYS(mremap); SYS(brk);
 /* syscall/sys_proc.c */
@@ -28,6 +29,7 @@ SYS(clone); SYS(getpid); SYS(gettid); SYS(getppid); SYS(getuid); SYS(geteuid); S
 SYS(getegid); SYS(getpgrp); SYS(getpgid); SYS(setpgid); SYS(getsid); SYS(setsid); SYS(uname);
 SYS(getrandom); SYS(sched_yield); SYS(sched_getaffinity); SYS(getrlimit); SYS(prlimit64);
 SYS(sysinfo); SYS(umask); SYS(futex); SYS(getresuid); SYS(getresgid); SYS(fork); SYS(vfork);
+SYS(getgroups); SYS(setgroups);
 /* syscall/sys_exec.c, sys_wait.c */
 SYS(execve); SYS(wait4); SYS(waitid);
 /* syscall/sys_signal.c */

@@ -118,6 +118,11 @@ int thread_sleep_ms_intr(uint64_t ms);
 /* thread_park's interruptible twin: the caller has no lock back either way. */
 int thread_park_intr(struct spinlock *const *held, int n, const struct wait_reason *why);
 
+/* The calling thread leaves the shell command's job it was born in: the
+ * command's end neither waits for it nor ends it (a program's threads:
+ * processes outlive the command that started them). */
+void thread_leave_job(void);
+
 /* A signal is there for t: mark it, and end its interruptible wait.
  * sched_lock held. */
 void sched_signal(struct thread *t);

@@ -38,9 +38,10 @@
  * with nothing to read sleeps on key_ready.
  */
 static struct spinlock input_lock = SPINLOCK_INIT("console input");
-/* Who Ctrl-C interrupts instead of reaching the line editor (console_set_interrupt). */
-static void (*interrupt_handler)(void *ctx);
-static void *interrupt_ctx;
+/* Where keys go instead of the queue while a program has the terminal
+ * (console_set_key_sink). */
+static void (*key_sink)(int key, void *ctx);
+static void *key_sink_ctx;
 static struct wait_queue key_ready;
 static int key_queue[KEY_QUEUE_SIZE];
 static unsigned key_head;       /* keys taken out so far */
@@ -88,25 +89,33 @@ void console_write(const char *s, size_t n)
         console_putc(s[i]);
 }
 
+void console_write_raw(const char *s, size_t n)
+{
+    serial_write_raw(s, n);
+    if (vga_present())
+        for (size_t i = 0; i < n; i++)
+            vga_putc(s[i]);
+}
+
 bool console_input_pending(void)
 {
     return __atomic_load_n(&key_tail, __ATOMIC_ACQUIRE) != __atomic_load_n(&key_head, __ATOMIC_ACQUIRE);
 }
 
-void console_set_interrupt(void (*handler)(void *ctx), void *ctx)
+void console_set_key_sink(void (*sink)(int key, void *ctx), void *ctx)
 {
     spin_lock(&input_lock);
-    interrupt_handler = handler;
-    interrupt_ctx = ctx;
+    key_sink = sink;
+    key_sink_ctx = ctx;
     spin_unlock(&input_lock);
 }
 
 bool console_key(int key)
 {
     spin_lock(&input_lock);
-    if (key == KEY_CTRL('C') && interrupt_handler) {
-        /* A program runs in the foreground: Ctrl-C is for it. */
-        interrupt_handler(interrupt_ctx);
+    if (key_sink) {
+        /* A program has the terminal: the key is its (fs/tty.c). */
+        key_sink(key, key_sink_ctx);
         spin_unlock(&input_lock);
         return true;
     }

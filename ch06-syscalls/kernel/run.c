@@ -15,6 +15,7 @@
 #include "shell.h"
 #include "string.h"
 #include "thread.h"
+#include "tty.h"
 
 /* The environment every program starts with. */
 static char *const default_env[] = { "HOME=/", "PATH=/bin", "TERM=vt100", NULL };
@@ -31,12 +32,6 @@ static void release_hold(struct job_resource *r)
     struct process_hold *h = (struct process_hold *)r;
     process_put(h->p);
     kfree(h);
-}
-
-/* Ctrl-C while a program runs in the foreground: SIGINT's default action. */
-static void interrupt_program(void *ctx)
-{
-    process_kill(ctx, SIGINT);
 }
 
 int run_program(char **argv, bool strace, bool init)
@@ -56,11 +51,13 @@ int run_program(char **argv, bool strace, bool init)
     job_adopt(&h->res);
     struct job *job = thread_current()->job;
     bool foreground = job == NULL || !job->background;
+    /* In the foreground the program has the console as its controlling
+     * terminal: keys go to it, ^C sends its group SIGINT (fs/tty.c). */
     if (foreground)
-        console_set_interrupt(interrupt_program, h->p);
+        console_tty_give(h->p->sid, h->p->pgid);
     int status = process_wait(h->p);
     if (foreground)
-        console_set_interrupt(NULL, NULL);
+        console_tty_give(0, 0);
     job_forget(&h->res);
     int pid = h->p->pid;
     process_put(h->p);

@@ -18,6 +18,7 @@
 #include "job.h"
 #include "kprintf.h"
 #include "panic.h"
+#include "process.h"
 #include "recover.h"
 #include "shell.h"
 #include "smp.h"
@@ -101,6 +102,7 @@ static void cmd_ps(int argc, char **argv)
     if (!no_arguments(argc, argv))
         return;
     sched_print_threads();
+    process_print_all();
 }
 
 static void cmd_cpus(int argc, char **argv)
@@ -164,7 +166,7 @@ static const struct shell_command commands[] = {
     { "echo", "echo [word...]", "print the words", cmd_echo },
     { "uptime", "uptime", "time since the timer started", cmd_uptime },
     { "mem", "mem", "free frames and heap use", cmd_mem },
-    { "ps", "ps", "list the threads", cmd_ps },
+    { "ps", "ps", "list the threads, then the processes", cmd_ps },
     { "cpus", "cpus", "list the CPUs", cmd_cpus },
     { "spawn", "spawn [n]", "start n threads that print as they run (default 3)", cmd_spawn },
     { "reboot", "reboot", "restart the machine", cmd_reboot },

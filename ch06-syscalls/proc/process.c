@@ -9,6 +9,7 @@
 #include "errno.h"
 #include "exec.h"
 #include "fd.h"
+#include "fs.h"
 #include "heap.h"
 #include "kprintf.h"
 #include "panic.h"
@@ -139,8 +140,10 @@ void process_put(struct process *p)
         inode_put(p->cwd);
     if (p->mm)
         vm_put(p->mm);
-    if (p->pid > 0)
+    if (p->pid > 0) {
+        procfs_remove_process(p->pid);
         pid_free(p->pid);
+    }
     kfree(p);
 }
 
@@ -164,13 +167,14 @@ void process_set_program(struct process *p, const char *path, char *const argv[]
     copy_name(p->name, sizeof(p->name), base);
     copy_name(p->exe, sizeof(p->exe), path);
     size_t at = 0;
-    for (int i = 0; argv && argv[i] && at + 1 < sizeof(p->cmdline); i++) {
-        if (i > 0)
-            p->cmdline[at++] = ' ';
-        for (const char *c = argv[i]; *c && at + 1 < sizeof(p->cmdline); c++)
-            p->cmdline[at++] = *c;
+    for (int i = 0; argv && argv[i] && at < sizeof(p->cmdline); i++) {
+        size_t n = strlen(argv[i]) + 1;
+        if (n > sizeof(p->cmdline) - at)
+            n = sizeof(p->cmdline) - at;
+        memcpy(p->cmdline + at, argv[i], n);
+        at += n;
     }
-    p->cmdline[at] = '\0';
+    p->cmdline_len = at;
 }
 
 /* A new process with one reference (the caller's) and its pid, on the
@@ -213,6 +217,11 @@ static struct process *process_alloc(int pid, int limit, int *err)
         return NULL;
     }
     p->pgid = p->sid = p->pid;
+    *err = procfs_add_process(p->pid);
+    if (*err) {
+        process_put(p);
+        return NULL;
+    }
     return p;
 }
 

@@ -226,6 +226,22 @@ static void post(struct process *p, struct uthread *tu, int sig, const struct ks
     wake_takers(p, sig, tu ? tu : uthread_current(), sig == SIGKILL || (STOP_SIGNALS & SIG_BIT(sig)));
 }
 
+/* Send to p, which is not a zombie. */
+static void send(struct process *p, int sig, const struct ksiginfo *info)
+{
+    if (sig == SIGKILL) {
+        /* Not to be caught, blocked or stopped: the process ends now. */
+        spin_lock(&p->lock);
+        continue_process(p);
+        spin_unlock(&p->lock);
+        process_kill(p, SIGKILL);
+        return;
+    }
+    spin_lock(&p->lock);
+    post(p, NULL, sig, info);
+    spin_unlock(&p->lock);
+}
+
 int signal_send(struct process *p, int sig, const struct ksiginfo *info)
 {
     if (sig < 0 || sig > NSIG)
@@ -233,20 +249,49 @@ int signal_send(struct process *p, int sig, const struct ksiginfo *info)
     spin_lock(&proc_lock);
     bool gone = p->done;
     spin_unlock(&proc_lock);
-    if (sig == 0 || gone)
-        return 0;               /* a zombie takes no more signals */
-    if (sig == SIGKILL) {
-        /* Not to be caught, blocked or stopped: the process ends now. */
-        spin_lock(&p->lock);
-        continue_process(p);
-        spin_unlock(&p->lock);
-        process_kill(p, SIGKILL);
-        return 0;
-    }
-    spin_lock(&p->lock);
-    post(p, NULL, sig, info);
-    spin_unlock(&p->lock);
+    if (sig != 0 && !gone)
+        send(p, sig, info);     /* a zombie takes no more signals */
     return 0;
+}
+
+int signal_send_group(int pgid, int sig)
+{
+    struct ksiginfo info = { sig, SI_KERNEL, 0, 0, 0, 0 };
+    int found = 0;
+    spin_lock(&proc_lock);
+    for (struct process *p = processes_first(); p; p = p->all_next) {
+        if (p->pgid == pgid && !p->done) {
+            found++;
+            send(p, sig, &info);
+        }
+    }
+    spin_unlock(&proc_lock);
+    return found ? 0 : -ESRCH;
+}
+
+bool signal_group_orphaned(int pgid)
+{
+    /* POSIX: orphaned when no member has a parent in another group of
+     * the same session: no shell is there to continue it. */
+    bool orphaned = true;
+    spin_lock(&proc_lock);
+    for (struct process *p = processes_first(); p && orphaned; p = p->all_next) {
+        struct process *parent = p->parent;
+        if (p->pgid == pgid && !p->done && parent && parent->pgid != pgid && parent->sid == p->sid)
+            orphaned = false;
+    }
+    spin_unlock(&proc_lock);
+    return orphaned;
+}
+
+bool signal_blocked_or_ignored(int sig)
+{
+    struct uthread *u = uthread_current();
+    struct process *p = u->proc;
+    spin_lock(&p->lock);
+    bool quiet = (u->sig.mask & SIG_BIT(sig)) || p->sig.actions[sig - 1].handler == SIG_IGN;
+    spin_unlock(&p->lock);
+    return quiet;
 }
 
 int signal_send_thread(struct process *p, int tid, int sig, const struct ksiginfo *info)
@@ -517,7 +562,14 @@ void signal_return_to_user(struct trap_frame *tf, long nr)
             if (what == ACT_IGNORE || what == ACT_CONTINUE)
                 continue;
             if (what == ACT_STOP) {
-                stop_process(p, sig);
+                /* ^Z and the terminal's stops do nothing to a group no
+                 * shell could continue (POSIX); SIGSTOP always stops. */
+                int pgid = p->pgid;
+                spin_unlock(&p->lock);
+                bool orphaned = sig != SIGSTOP && signal_group_orphaned(pgid);
+                spin_lock(&p->lock);
+                if (!orphaned)
+                    stop_process(p, sig);
                 continue;
             }
             spin_unlock(&p->lock);

@@ -89,6 +89,7 @@ static void user_thread_main(void *arg)
     load_user_state(this_cpu(), t);
     spin_unlock(&sched_lock);
     irq_enable();
+    thread_leave_job();
     /* Born while its process ends or execs, after the kill looked for its
      * threads: it leaves at once. */
     struct process *p = start->u->proc;

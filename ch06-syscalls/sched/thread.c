@@ -286,6 +286,23 @@ static struct thread *create(const char *name, unsigned pages, void (*entry)(voi
     return t;
 }
 
+/* t no longer counts in its job: the job's end need not wait for it.
+ * sched_lock held. */
+static void leave_job(struct thread *t)
+{
+    if (t->job && --t->job->threads == 0)
+        for (struct thread *w; (w = queue_pop(&t->job->gone)) != NULL;)
+            make_ready(w);
+    t->job = NULL;
+}
+
+void thread_leave_job(void)
+{
+    spin_lock(&sched_lock);
+    leave_job(this_cpu()->current);
+    spin_unlock(&sched_lock);
+}
+
 struct thread *thread_create(const char *name, void (*entry)(void *arg), void *arg)
 {
     return create(name, THREAD_STACK_PAGES, entry, arg, 0);
@@ -322,9 +339,7 @@ void thread_exit(void)
         panic("the idle thread cannot exit");
     t->state = THREAD_ZOMBIE;
     sched_counts.live--;
-    if (t->job && --t->job->threads == 0)
-        for (struct thread *w; (w = queue_pop(&t->job->gone)) != NULL;)
-            make_ready(w);
+    leave_job(t);
     if (t->detached) {
         t->next = graveyard;
         graveyard = t;

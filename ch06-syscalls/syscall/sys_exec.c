@@ -113,6 +113,11 @@ static void replace_image(struct process *p, struct exec_image *img, const char 
         u->tid = p->pid;
     }
     process_set_program(p, path, args->argv);
+    /* The kernel thread is named after the program too (the shell's ps). */
+    struct thread *t = thread_current();
+    size_t n = strlen(p->name) < THREAD_NAME_SIZE - 1 ? strlen(p->name) : THREAD_NAME_SIZE - 1;
+    memcpy(t->name, p->name, n);
+    t->name[n] = '\0';
     memset(p->enosys_logged, 0, sizeof(p->enosys_logged));
 
     struct trap_frame *tf = uthread_frame();

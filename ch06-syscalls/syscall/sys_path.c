@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
 #include "errno.h"
 #include "fd.h"
 #include "heap.h"
@@ -608,3 +609,60 @@ SYS(fchown)
     file_put(f);
     return 0;
 }
+
+/* utimensat / utimes: the modification time (the only one kept; stat
+ * reports it as all three). */
+#define UTIME_NOW ((1l << 30) - 1)
+#define UTIME_OMIT ((1l << 30) - 2)
+
+static long set_mtime(int64_t dirfd, uint64_t upath, uint64_t ns, bool now, uint64_t flags)
+{
+    struct inode *ino;
+    int err;
+    if (upath == 0) {
+        /* futimens: the open file itself. */
+        struct file *f = fd_get(process_files(), (int)dirfd);
+        if (f == NULL)
+            return -EBADF;
+        ino = f->inode;
+        inode_get(ino);
+        file_put(f);
+    } else {
+        err = at_inode(dirfd, upath, flags & AT_SYMLINK_NOFOLLOW, &ino);
+        if (err)
+            return err;
+    }
+    ino->mtime_ns = now ? clock_realtime_ns() : ns;
+    inode_put(ino);
+    return 0;
+}
+
+SYS(utimensat)
+{
+    SYS_UNUSED;
+    int64_t ts[2][2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
+    if (a2 && copy_from_user(ts, (const void *)a2, sizeof(ts)))
+        return -EFAULT;
+    int64_t sec = ts[1][0], nsec = ts[1][1];
+    if (nsec == UTIME_OMIT)
+        return 0;                   /* nothing to change */
+    if (nsec != UTIME_NOW && (nsec < 0 || nsec >= 1000000000 || sec < 0))
+        return -EINVAL;
+    return set_mtime((int64_t)(int)a0, a1, (uint64_t)sec * 1000000000ull + (uint64_t)nsec,
+                     nsec == UTIME_NOW, a3);
+}
+
+static long utimes_at(int64_t dirfd, uint64_t upath, uint64_t utv)
+{
+    int64_t tv[2][2];
+    if (utv == 0)
+        return set_mtime(dirfd, upath, 0, true, 0);
+    if (copy_from_user(tv, (const void *)utv, sizeof(tv)))
+        return -EFAULT;
+    if (tv[1][0] < 0 || tv[1][1] < 0 || tv[1][1] >= 1000000)
+        return -EINVAL;
+    return set_mtime(dirfd, upath, (uint64_t)tv[1][0] * 1000000000ull + (uint64_t)tv[1][1] * 1000, false, 0);
+}
+
+SYS(utimes) { SYS_UNUSED; return utimes_at(AT_FDCWD, a0, a1); }
+SYS(futimesat) { SYS_UNUSED; return utimes_at((int64_t)(int)a0, a1, a2); }

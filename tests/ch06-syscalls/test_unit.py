@@ -15,6 +15,7 @@ UNITS = dict(_ch05.UNITS)
 UNITS["ch06-syscalls/unit/test_elf.c"] = ["proc/elf.c", "lib/format.c"]
 UNITS["ch06-syscalls/unit/test_cpio.c"] = ["fs/cpio.c"]
 UNITS["ch06-syscalls/unit/test_vfs.c"] = ["fs/vfs.c"]
+UNITS["ch06-syscalls/unit/test_ldisc.c"] = ["fs/ldisc.c"]
 THREAD_UNITS = dict(_ch05.THREAD_UNITS)
 
 MUSL_GCC = Path("/usr/bin/musl-gcc")
