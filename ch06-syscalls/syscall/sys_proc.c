@@ -274,15 +274,14 @@ SYS(getresgid) { SYS_UNUSED; return three_zeros(a0, a1, a2); }
 /* Groups and sessions, for job control (POSIX setpgid, setsid). */
 static long pgid_of(int pid, bool session)
 {
-    struct process *me = process_current();
-    struct process *p = pid == 0 ? me : process_find(pid);
+    struct process *p = pid == 0 ? process_current() : process_find(pid);
     if (p == NULL)
         return -ESRCH;
     spin_lock(&proc_lock);
     long id = session ? p->sid : p->pgid;
     spin_unlock(&proc_lock);
-    if (p != me)
-        process_put(p);
+    if (pid != 0)
+        process_put(p);         /* process_find's reference */
     return id;
 }
 

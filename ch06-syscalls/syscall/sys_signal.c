@@ -250,8 +250,8 @@ static long thread_kill(int tgid, int tid, int sig)
         return -ESRCH;
     struct ksiginfo info = sender_info(sig, SI_TKILL);
     long err = signal_send_thread(p, tid, sig, &info);
-    if (p != process_current())
-        process_put(p);
+    if (tgid != -1)
+        process_put(p);         /* process_find's reference */
     return err;
 }
 
