@@ -1,7 +1,9 @@
 """ch06-syscalls: host unit tests of the kernel's pure code, under ASan and
 UBSan: ch05's, against this chapter's copies of the sources, the two
-parsers user mode brings (the ELF executable checker and the cpio reader)
-and the file tree's path lookup (fs/vfs.c).
+parsers user mode brings (the ELF executable checker and the cpio reader),
+the file tree's path lookup (fs/vfs.c), the terminal line discipline
+(fs/ldisc.c) and, from several threads, the copy-on-write reference
+counts (mm/frame_ref.c).
 Then the ELF checker on real programs, built with musl-gcc at test time."""
 import subprocess
 from pathlib import Path
@@ -17,6 +19,7 @@ UNITS["ch06-syscalls/unit/test_cpio.c"] = ["fs/cpio.c"]
 UNITS["ch06-syscalls/unit/test_vfs.c"] = ["fs/vfs.c"]
 UNITS["ch06-syscalls/unit/test_ldisc.c"] = ["fs/ldisc.c"]
 THREAD_UNITS = dict(_ch05.THREAD_UNITS)
+THREAD_UNITS["ch06-syscalls/unit/test_frame_ref.c"] = ["mm/frame_ref.c"]
 
 MUSL_GCC = Path("/usr/bin/musl-gcc")
 
