@@ -56,6 +56,7 @@ struct process {
     struct spinlock lock;
     int threads;                /* user threads still running */
     bool exiting;               /* exit_group or a fatal signal: threads leave */
+    bool execing;               /* execve ends the other threads: they leave */
     int status;                 /* wait status: exit code << 8, or the killing signal */
     struct wait_queue threads_gone; /* execve waits here for the other threads to leave */
     bool strace;                /* log every system call */

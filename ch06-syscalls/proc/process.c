@@ -510,11 +510,11 @@ int process_single_thread(void)
     struct process *p = process_current();
     struct thread *me = thread_current();
     spin_lock(&p->lock);
-    if (p->exiting) {
+    if (p->exiting || p->execing) {
         spin_unlock(&p->lock);
         return -EINTR;          /* another thread's exec or exit_group won */
     }
-    p->exiting = true;          /* no other thread may exec or exit_group now */
+    p->execing = true;          /* no other thread may exec now; new ones leave at once */
     spin_unlock(&p->lock);
     spin_lock(&sched_lock);
     for (struct thread *t = all_threads; t; t = t->all_next)
@@ -524,7 +524,7 @@ int process_single_thread(void)
     spin_lock(&p->lock);
     while (p->threads > 1 && !thread_killed())
         wait_sleep(&p->threads_gone, &p->lock, &why);
-    p->exiting = false;
+    p->execing = false;
     spin_unlock(&p->lock);
-    return 0;
+    return thread_killed() ? -EINTR : 0;    /* killed meanwhile: no new image */
 }

@@ -94,7 +94,7 @@ static void user_thread_main(void *arg)
      * threads: it leaves at once. */
     struct process *p = start->u->proc;
     spin_lock(&p->lock);
-    bool dying = p->exiting;
+    bool dying = p->exiting || p->execing;
     spin_unlock(&p->lock);
     if (dying)
         thread_exit();
@@ -184,7 +184,7 @@ void uthread_exit(void)
     t->killed = false;
     spin_unlock(&sched_lock);
     irq_enable();
-    if (u->clear_child_tid && !p->exiting) {
+    if (u->clear_child_tid && !p->exiting && !p->execing) {
         /* pthread_join waits on this word (CLONE_CHILD_CLEARTID). */
         uint32_t zero = 0;
         if (copy_to_user((void *)u->clear_child_tid, &zero, sizeof(zero)) == 0)

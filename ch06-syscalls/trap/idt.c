@@ -122,7 +122,10 @@ void trap_dispatch(struct trap_frame *tf)
         sched_preempt();
         sched_kill_point(tf);
     }
-    /* Back to user mode: signals are taken there (ch06 part 2). */
-    if (tf->cs & SELECTOR_RPL3)
+    /* Back to user mode: signals are taken there (ch06 part 2); not from
+     * the exceptions with stacks of their own (IST), where nothing may
+     * sleep or turn interrupts on. */
+    if ((tf->cs & SELECTOR_RPL3) && tf->vector != EXC_NMI && tf->vector != EXC_DOUBLE_FAULT &&
+        tf->vector != EXC_MACHINE_CHECK)
         signal_return_to_user(tf, -1);
 }

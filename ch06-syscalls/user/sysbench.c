@@ -7,7 +7,11 @@
  *
  *   bench <name> <ns per op>
  *
- * with the figure a whole number of nanoseconds. The rows:
+ * with the figure a whole number of nanoseconds, or, for a throughput,
+ *
+ *   bench <name> <MB per second> MB/s
+ *
+ * with MB = 10^6 bytes. The rows:
  *
  *   getpid             syscall(SYS_getpid), raw, so no C library can cache
  *                      it: the cost of entering and leaving the kernel.
@@ -24,22 +28,41 @@
  *                      a round trip: each thread woken once.
  *   thread-create-join pthread_create of a thread that returns at once, then
  *                      pthread_join.
+ *   fork-exit-wait     fork(2) of a child that _exits at once, then wait4(2)
+ *                      for it (musl's waitpid).
+ *   fork-exec-wait     fork(2) of a child that execve(2)s this program (the
+ *                      same path as open-close) with the one argument
+ *                      "exit-at-once", on which main returns 0 before it
+ *                      does anything else, then wait4(2). A static program
+ *                      present in both guests, the same ELF on both.
+ *   pipe-pingpong      a byte from parent to child through one pipe and back
+ *                      through another; one op is a round trip, each process
+ *                      woken once.
+ *   pipe-throughput    a child writes 16 MiB into a pipe in 64 KiB writes,
+ *                      the parent reads it in 64 KiB reads: MB/s.
+ *   signal-raise       kill(2) of SIGUSR1 to this process, whose handler
+ *                      sets a flag: the signal frame, the handler and
+ *                      rt_sigreturn(2) on the way out of kill.
+ *   signal-pingpong    SIGUSR1 from parent to child and back, each waiting
+ *                      in sigsuspend(2) with the signal blocked elsewhere;
+ *                      one op is a round trip, each process woken once.
  *
  * The last line is "bench done". Iteration counts are fixed, so every kernel
  * does the same work; each loop takes about 0.2 to 0.5 s in a Linux guest
  * under QEMU's TCG. argv[1], a scale factor (default 1, e.g. 0.1 for a quick
- * run), multiplies them all. The two rows with a second thread depend on
- * whether the kernel runs it on the same CPU or wakes another one; with two
- * CPUs under TCG the Linux guest's figures for them vary about fourfold from
- * one boot to the next, so compare medians of several runs.
+ * run), multiplies them all. The rows with a second thread or process depend
+ * on whether the kernel runs it on the same CPU or wakes another one; with
+ * two CPUs under TCG the Linux guest's figures for them vary about fourfold
+ * from one boot to the next, so compare medians of several runs.
  *
- * Expected output: the eight lines above in that order, status 0. A row whose
- * setup fails is left out, with a line on stderr, and the status is 1.
+ * Expected output: the fourteen lines above in that order, status 0. A row
+ * whose setup fails is left out, with a line on stderr, and the status is 1.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +70,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,6 +78,10 @@
 #define MMAP_BYTES       (1 << 20)
 #define READ_BYTES       4096
 #define BENCH_FILE_BYTES (64 << 10)
+#define PIPE_CHUNK_BYTES (64 << 10)
+#define PIPE_TOTAL_BYTES (16 << 20)
+/* argv[1] of the program fork-exec-wait runs: return 0 at once. */
+#define EXIT_AT_ONCE     "exit-at-once"
 
 /*
  * futex(2) operations, from the man page and Linux's uapi linux/futex.h,
@@ -69,6 +97,8 @@ static const char BENCH_FILE[] = "/tmp/bench.dat";
 
 static double scale = 1.0;
 static int failures;
+/* SELF_PATH, or argv[0] where that does not exist (on a development host). */
+static const char *self_path;
 
 static long long now_ns(void)
 {
@@ -121,9 +151,9 @@ static void bench_write_devnull(void)
     close(fd);
 }
 
-static void bench_open_close(const char *self)
+static void bench_open_close(void)
 {
-    const char *path = access(SELF_PATH, F_OK) == 0 ? SELF_PATH : self;
+    const char *path = self_path;
     int fd = open(path, O_RDONLY);
     if (fd < 0) {
         fail("open-close", path, errno);
@@ -285,9 +315,298 @@ static void bench_thread_create_join(void)
     }
     report("thread-create-join", n, start, now_ns());
 }
+/*
+ * Wait for child pid (musl's waitpid is wait4(2)); 0 if it exited with
+ * status 0, else -1 after a line on stderr naming the row.
+ */
+static int reap(const char *name, pid_t pid)
+{
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            fail(name, "wait4", errno);
+            return -1;
+        }
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "sysbench: %s: child ended with wait status %#x\n", name, status);
+        failures++;
+        return -1;
+    }
+    return 0;
+}
+
+static void bench_fork_exit_wait(void)
+{
+    long n = iterations(1000);
+    long long start = now_ns();
+    for (long i = 0; i < n; i++) {
+        pid_t pid = fork();
+        if (pid < 0) {
+            fail("fork-exit-wait", "fork", errno);
+            return;
+        }
+        if (pid == 0)
+            _exit(0);
+        if (reap("fork-exit-wait", pid) < 0)
+            return;
+    }
+    report("fork-exit-wait", n, start, now_ns());
+}
+
+static void bench_fork_exec_wait(void)
+{
+    char *const argv[] = {"sysbench", EXIT_AT_ONCE, NULL};
+    char *const envp[] = {NULL};
+    long n = iterations(300);
+    long long start = now_ns();
+    for (long i = 0; i < n; i++) {
+        pid_t pid = fork();
+        if (pid < 0) {
+            fail("fork-exec-wait", "fork", errno);
+            return;
+        }
+        if (pid == 0) {
+            execve(self_path, argv, envp);
+            fprintf(stderr, "sysbench: fork-exec-wait: execve %s: %s\n",
+                    self_path, strerror(errno));
+            _exit(127);
+        }
+        if (reap("fork-exec-wait", pid) < 0)
+            return;
+    }
+    report("fork-exec-wait", n, start, now_ns());
+}
+
+/* pipe(2) into fds; 0, or -1 after a line on stderr naming the row. */
+static int make_pipe(const char *name, int fds[2])
+{
+    if (pipe(fds) == 0)
+        return 0;
+    fail(name, "pipe", errno);
+    return -1;
+}
+
+/* The child of pipe-pingpong: each byte that comes down goes back up, until
+ * the parent closes its end. */
+static void echo_bytes(int down, int up)
+{
+    char byte;
+    while (read(down, &byte, 1) == 1)
+        if (write(up, &byte, 1) != 1)
+            _exit(1);
+    _exit(0);
+}
+
+static void bench_pipe_pingpong(void)
+{
+    int down[2], up[2];
+    if (make_pipe("pipe-pingpong", down) < 0)
+        return;
+    if (make_pipe("pipe-pingpong", up) < 0) {
+        close(down[0]);
+        close(down[1]);
+        return;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(down[1]);
+        close(up[0]);
+        echo_bytes(down[0], up[1]);
+    }
+    close(down[0]);
+    close(up[1]);
+    if (pid < 0) {
+        fail("pipe-pingpong", "fork", errno);
+        close(down[1]);
+        close(up[0]);
+        return;
+    }
+
+    long n = iterations(5000);
+    char byte = 'p';
+    ssize_t got = 1;
+    long i;
+    long long start = now_ns();
+    for (i = 0; i < n; i++) {
+        if (write(down[1], &byte, 1) != 1 || (got = read(up[0], &byte, 1)) != 1)
+            break;
+    }
+    long long end = now_ns();
+    if (i < n)
+        fail("pipe-pingpong", "write or read", got < 0 ? errno : EIO);
+    close(down[1]);             /* the child reads end of file and exits */
+    close(up[0]);
+    if (reap("pipe-pingpong", pid) == 0 && i == n)
+        report("pipe-pingpong", n, start, end);
+}
+
+/* The child of pipe-throughput: wait for the start (end of file on go),
+ * then write total bytes into out in PIPE_CHUNK_BYTES writes. */
+static void write_bytes(int go, int out, long long total)
+{
+    static char chunk[PIPE_CHUNK_BYTES];
+    char byte;
+    memset(chunk, 'w', sizeof(chunk));
+    if (read(go, &byte, 1) != 0)
+        _exit(1);
+    while (total > 0) {
+        ssize_t w = write(out, chunk, total < PIPE_CHUNK_BYTES ? total : PIPE_CHUNK_BYTES);
+        if (w <= 0)
+            _exit(1);
+        total -= w;
+    }
+    _exit(0);
+}
+
+static void bench_pipe_throughput(void)
+{
+    static char chunk[PIPE_CHUNK_BYTES];
+    long long total = (long long)iterations(PIPE_TOTAL_BYTES / PIPE_CHUNK_BYTES)
+                      * PIPE_CHUNK_BYTES;
+    int go[2], data[2];
+    if (make_pipe("pipe-throughput", go) < 0)
+        return;
+    if (make_pipe("pipe-throughput", data) < 0) {
+        close(go[0]);
+        close(go[1]);
+        return;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(go[1]);
+        close(data[0]);
+        write_bytes(go[0], data[1], total);
+    }
+    close(go[0]);
+    close(data[1]);
+    if (pid < 0) {
+        fail("pipe-throughput", "fork", errno);
+        close(go[1]);
+        close(data[0]);
+        return;
+    }
+
+    memset(chunk, 'r', sizeof(chunk));   /* its pages present before the clock starts */
+    long long got = 0;
+    ssize_t r;
+    long long start = now_ns();
+    close(go[1]);
+    while ((r = read(data[0], chunk, sizeof(chunk))) > 0)
+        got += r;
+    long long end = now_ns();
+    close(data[0]);
+    if (r < 0 || got != total)
+        fail("pipe-throughput", "read", r < 0 ? errno : EIO);
+    if (reap("pipe-throughput", pid) == 0 && got == total) {
+        /* bytes per ns * 1000 = 10^6 bytes per s */
+        printf("bench pipe-throughput %lld MB/s\n", (total * 1000 + (end - start) / 2) / (end - start));
+        fflush(stdout);
+    }
+}
+
+/* SIGUSR1's handler counts; the loops below wait for the count to move. */
+static volatile sig_atomic_t signals_caught;
+
+static void count_signal(int sig)
+{
+    (void)sig;
+    signals_caught++;
+}
+
+/* Install count_signal for SIGUSR1, the old action in old; 0 or -1. */
+static int catch_sigusr1(const char *name, struct sigaction *old)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = count_signal;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGUSR1, &sa, old) == 0)
+        return 0;
+    fail(name, "sigaction", errno);
+    return -1;
+}
+
+static void bench_signal_raise(void)
+{
+    struct sigaction old;
+    if (catch_sigusr1("signal-raise", &old) < 0)
+        return;
+    pid_t self = getpid();
+    long n = iterations(20000);
+    signals_caught = 0;
+    long long start = now_ns();
+    for (long i = 0; i < n; i++)
+        kill(self, SIGUSR1);
+    long long end = now_ns();
+    sigaction(SIGUSR1, &old, NULL);
+    if (signals_caught != n) {
+        fprintf(stderr, "sysbench: signal-raise: %ld signals sent, %ld caught\n",
+                n, (long)signals_caught);
+        failures++;
+        return;
+    }
+    report("signal-raise", n, start, end);
+}
+
+/* Sleep in sigsuspend(2) until the handler has run more than seen times.
+ * SIGUSR1 is blocked outside it, so a signal sent before the sleep waits
+ * pending instead of being lost. */
+static void await_signal(const sigset_t *wait_mask, long seen)
+{
+    while (signals_caught <= seen)
+        sigsuspend(wait_mask);
+}
+
+static void bench_signal_pingpong(void)
+{
+    struct sigaction old;
+    sigset_t usr1, old_mask, wait_mask;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    if (sigprocmask(SIG_BLOCK, &usr1, &old_mask) < 0) {
+        fail("signal-pingpong", "sigprocmask", errno);
+        return;
+    }
+    wait_mask = old_mask;
+    sigdelset(&wait_mask, SIGUSR1);
+    if (catch_sigusr1("signal-pingpong", &old) < 0) {
+        sigprocmask(SIG_SETMASK, &old_mask, NULL);
+        return;
+    }
+
+    long n = iterations(3000);
+    pid_t parent = getpid();
+    signals_caught = 0;
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (long i = 0; i < n; i++) {
+            await_signal(&wait_mask, i);
+            kill(parent, SIGUSR1);
+        }
+        _exit(0);
+    }
+    long long start = 0, end = 0;
+    if (pid < 0) {
+        fail("signal-pingpong", "fork", errno);
+    } else {
+        start = now_ns();
+        for (long i = 0; i < n; i++) {
+            kill(pid, SIGUSR1);
+            await_signal(&wait_mask, i);
+        }
+        end = now_ns();
+    }
+    sigaction(SIGUSR1, &old, NULL);
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    if (pid > 0 && reap("signal-pingpong", pid) == 0)
+        report("signal-pingpong", n, start, end);
+}
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], EXIT_AT_ONCE) == 0)
+        return 0;
     if (argc > 1) {
         char *end;
         scale = strtod(argv[1], &end);
@@ -297,13 +616,21 @@ int main(int argc, char **argv)
         }
     }
 
+    self_path = access(SELF_PATH, F_OK) == 0 ? SELF_PATH : argv[0];
+
     bench_getpid();
     bench_write_devnull();
-    bench_open_close(argv[0]);
+    bench_open_close();
     bench_read_4k();
     bench_mmap_1m();
     bench_futex_pingpong();
     bench_thread_create_join();
+    bench_fork_exit_wait();
+    bench_fork_exec_wait();
+    bench_pipe_pingpong();
+    bench_pipe_throughput();
+    bench_signal_raise();
+    bench_signal_pingpong();
     printf("bench done\n");
     return failures == 0 ? 0 : 1;
 }
