@@ -38,7 +38,7 @@
  *   pipe-pingpong      a byte from parent to child through one pipe and back
  *                      through another; one op is a round trip, each process
  *                      woken once.
- *   pipe-throughput    a child writes 16 MiB into a pipe in 64 KiB writes,
+ *   pipe-throughput    a child writes 64 MiB into a pipe in 64 KiB writes,
  *                      the parent reads it in 64 KiB reads: MB/s.
  *   signal-raise       kill(2) of SIGUSR1 to this process, whose handler
  *                      sets a flag: the signal frame, the handler and
@@ -79,7 +79,7 @@
 #define READ_BYTES       4096
 #define BENCH_FILE_BYTES (64 << 10)
 #define PIPE_CHUNK_BYTES (64 << 10)
-#define PIPE_TOTAL_BYTES (16 << 20)
+#define PIPE_TOTAL_BYTES (64 << 20)
 /* argv[1] of the program fork-exec-wait runs: return 0 at once. */
 #define EXIT_AT_ONCE     "exit-at-once"
 
@@ -338,7 +338,7 @@ static int reap(const char *name, pid_t pid)
 
 static void bench_fork_exit_wait(void)
 {
-    long n = iterations(1000);
+    long n = iterations(300);
     long long start = now_ns();
     for (long i = 0; i < n; i++) {
         pid_t pid = fork();
@@ -358,7 +358,7 @@ static void bench_fork_exec_wait(void)
 {
     char *const argv[] = {"sysbench", EXIT_AT_ONCE, NULL};
     char *const envp[] = {NULL};
-    long n = iterations(300);
+    long n = iterations(150);
     long long start = now_ns();
     for (long i = 0; i < n; i++) {
         pid_t pid = fork();
@@ -423,7 +423,7 @@ static void bench_pipe_pingpong(void)
         return;
     }
 
-    long n = iterations(5000);
+    long n = iterations(2000);
     char byte = 'p';
     ssize_t got = 1;
     long i;
@@ -533,7 +533,7 @@ static void bench_signal_raise(void)
     if (catch_sigusr1("signal-raise", &old) < 0)
         return;
     pid_t self = getpid();
-    long n = iterations(20000);
+    long n = iterations(50000);
     signals_caught = 0;
     long long start = now_ns();
     for (long i = 0; i < n; i++)
@@ -575,7 +575,7 @@ static void bench_signal_pingpong(void)
         return;
     }
 
-    long n = iterations(3000);
+    long n = iterations(1500);
     pid_t parent = getpid();
     signals_caught = 0;
     pid_t pid = fork();
