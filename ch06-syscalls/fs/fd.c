@@ -166,7 +166,8 @@ long file_write(struct file *f, const char *ubuf, size_t n, int64_t off)
     return done;
 }
 
-struct fd_table *fd_table_create_console(void)
+/* An empty table with one reference, or NULL. */
+static struct fd_table *table_new(void)
 {
     struct fd_table *t = kmalloc(sizeof(*t));
     if (t == NULL)
@@ -174,6 +175,14 @@ struct fd_table *fd_table_create_console(void)
     memset(t, 0, sizeof(*t));
     t->lock = (struct spinlock)SPINLOCK_INIT("fd table");
     t->refs = 1;
+    return t;
+}
+
+struct fd_table *fd_table_create_console(void)
+{
+    struct fd_table *t = table_new();
+    if (t == NULL)
+        return NULL;
     for (int fd = 0; fd < 3; fd++) {
         struct file *f;
         if (file_open(NULL, "/dev/console", O_RDWR, 0, &f) != 0) {
@@ -187,12 +196,9 @@ struct fd_table *fd_table_create_console(void)
 
 struct fd_table *fd_table_copy(struct fd_table *from)
 {
-    struct fd_table *t = kmalloc(sizeof(*t));
+    struct fd_table *t = table_new();
     if (t == NULL)
         return NULL;
-    memset(t, 0, sizeof(*t));
-    t->lock = (struct spinlock)SPINLOCK_INIT("fd table");
-    t->refs = 1;
     spin_lock(&from->lock);
     for (int fd = 0; fd < FD_MAX; fd++) {
         if (from->files[fd]) {

@@ -471,6 +471,17 @@ void process_thread_left(struct process *p)
     process_put(p);
 }
 
+/* Kill p's threads but skip: they unwind at their next wait, or at the
+ * next interrupt that finds them running (in user mode, interrupts are on). */
+static void kill_others(struct process *p, struct thread *skip)
+{
+    spin_lock(&sched_lock);
+    for (struct thread *t = all_threads; t; t = t->all_next)
+        if (t != skip && t->user && t->user->proc == p && t->state != THREAD_ZOMBIE)
+            sched_kill(t);
+    spin_unlock(&sched_lock);
+}
+
 /* Set p's status (the first one set stays) and kill its threads but skip. */
 static void kill_threads(struct process *p, int status, struct thread *skip)
 {
@@ -480,13 +491,7 @@ static void kill_threads(struct process *p, int status, struct thread *skip)
         p->status = status;
     }
     spin_unlock(&p->lock);
-    /* Its threads unwind at their next wait, or at the next interrupt
-     * that finds them running (in user mode, interrupts are on). */
-    spin_lock(&sched_lock);
-    for (struct thread *t = all_threads; t; t = t->all_next)
-        if (t != skip && t->user && t->user->proc == p && t->state != THREAD_ZOMBIE)
-            sched_kill(t);
-    spin_unlock(&sched_lock);
+    kill_others(p, skip);
 }
 
 void process_kill(struct process *p, int status)
@@ -516,11 +521,7 @@ int process_single_thread(void)
     }
     p->execing = true;          /* no other thread may exec now; new ones leave at once */
     spin_unlock(&p->lock);
-    spin_lock(&sched_lock);
-    for (struct thread *t = all_threads; t; t = t->all_next)
-        if (t != me && t->user && t->user->proc == p && t->state != THREAD_ZOMBIE)
-            sched_kill(t);
-    spin_unlock(&sched_lock);
+    kill_others(p, me);
     spin_lock(&p->lock);
     while (p->threads > 1 && !thread_killed())
         wait_sleep(&p->threads_gone, &p->lock, &why);
