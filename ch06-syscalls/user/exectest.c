@@ -38,28 +38,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #define BIG_ARG_BYTES (200 * 1024)
 #define TOKEN "exectest-token-42"
 #define CHILD_OUTPUT "child stdout\nchild stderr\n"
-
-static int checks, failures;
-
-/* Count one check: `ok: WHAT` if it held, else `FAIL: WHAT: DETAILS`. */
-static void check(int held, const char *what, const char *details, ...)
-{
-    checks++;
-    if (held) {
-        printf("ok: %s\n", what);
-        return;
-    }
-    failures++;
-    printf("FAIL: %s: ", what);
-    va_list ap;
-    va_start(ap, details);
-    vprintf(details, ap);
-    va_end(ap);
-    printf("\n");
-}
 
 /* This program's file: argv[0] if it has a slash, else its first match in
  * PATH (as a shell found it). */
@@ -248,12 +231,7 @@ static int stage2(int argc, char **argv)
     check(flags == -1 && errno == EBADF, "an F_DUPFD_CLOEXEC descriptor is closed by execve",
           "F_GETFD gave %d (%s)", flags, strerror(errno));
 
-    if (failures == 0) {
-        printf("exectest: all %d checks passed\n", checks);
-        return 0;
-    }
-    printf("exectest: %d of %d checks failed\n", failures, checks);
-    return 1;
+    return check_summary("exectest");
 }
 
 int main(int argc, char **argv)

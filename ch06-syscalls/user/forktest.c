@@ -36,26 +36,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #define BIG_BYTES (1 << 20)
-
-static int checks, failures;
-
-/* Count one check: `ok: WHAT` if it held, else `FAIL: WHAT: DETAILS`. */
-static void check(int held, const char *what, const char *details, ...)
-{
-    checks++;
-    if (held) {
-        printf("ok: %s\n", what);
-        return;
-    }
-    failures++;
-    printf("FAIL: %s: ", what);
-    va_list ap;
-    va_start(ap, details);
-    vprintf(details, ap);
-    va_end(ap);
-    printf("\n");
-}
 
 /* How a wait status reads, for FAIL lines. */
 static const char *status_text(int status)
@@ -369,10 +352,5 @@ int main(int argc, char **argv)
     check_endings();
     check_waitid_and_zombie();
     check_groups_and_sessions();
-    if (failures == 0) {
-        printf("forktest: all %d checks passed\n", checks);
-        return 0;
-    }
-    printf("forktest: %d of %d checks failed\n", failures, checks);
-    return 1;
+    return check_summary("forktest");
 }

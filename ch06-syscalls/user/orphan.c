@@ -27,27 +27,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #define POLL_TRIES 5000
 #define POLL_NSEC 1000000   /* 1 ms */
-
-static int checks, failures;
-
-/* Count one check: `ok: WHAT` if it held, else `FAIL: WHAT: DETAILS`. */
-static void check(int held, const char *what, const char *details, ...)
-{
-    checks++;
-    if (held) {
-        printf("ok: %s\n", what);
-        return;
-    }
-    failures++;
-    printf("FAIL: %s: ", what);
-    va_list ap;
-    va_start(ap, details);
-    vprintf(details, ap);
-    va_end(ap);
-    printf("\n");
-}
 
 /* In the grandchild: wait until the parent is no longer first_parent and
  * report the new one, or 0 if that did not happen in time. */
@@ -105,10 +88,5 @@ int main(int argc, char **argv)
     if (new_parent > 0)
         printf("orphan: re-parented to pid %d\n", new_parent);
 
-    if (failures == 0) {
-        printf("orphan: all %d checks passed\n", checks);
-        return 0;
-    }
-    printf("orphan: %d of %d checks failed\n", failures, checks);
-    return 1;
+    return check_summary("orphan");
 }

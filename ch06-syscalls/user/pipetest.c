@@ -29,28 +29,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #define WRITERS 4
 #define RECORDS_PER_WRITER 2000
 #define MIN_CAPACITY 4096
-
-static int checks, failures;
-
-/* Count one check: `ok: WHAT` if it held, else `FAIL: WHAT: DETAILS`. */
-static void check(int held, const char *what, const char *details, ...)
-{
-    checks++;
-    if (held) {
-        printf("ok: %s\n", what);
-        return;
-    }
-    failures++;
-    printf("FAIL: %s: ", what);
-    va_list ap;
-    va_start(ap, details);
-    vprintf(details, ap);
-    va_end(ap);
-    printf("\n");
-}
 
 static void must_pipe(int fds[2], int flags)
 {
@@ -318,10 +301,5 @@ int main(int argc, char **argv)
     check_dup2_stdout();
     check_poll_and_select();
     check_epoll();
-    if (failures == 0) {
-        printf("pipetest: all %d checks passed\n", checks);
-        return 0;
-    }
-    printf("pipetest: %d of %d checks failed\n", failures, checks);
-    return 1;
+    return check_summary("pipetest");
 }

@@ -29,28 +29,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #define TICK_USEC 20000    /* the interval timer's period: 20 ms */
 #define TICKS 3
 #define GROUP_EXIT 42
-
-static int checks, failures;
-
-/* Count one check: `ok: WHAT` if it held, else `FAIL: WHAT: DETAILS`. */
-static void check(int held, const char *what, const char *details, ...)
-{
-    checks++;
-    if (held) {
-        printf("ok: %s\n", what);
-        return;
-    }
-    failures++;
-    printf("FAIL: %s: ", what);
-    va_list ap;
-    va_start(ap, details);
-    vprintf(details, ap);
-    va_end(ap);
-    printf("\n");
-}
 
 static pid_t must_fork(void)
 {
@@ -294,10 +277,5 @@ int main(int argc, char **argv)
     check_interrupted_read();
     check_group_kill();
     check_existence_and_stop();
-    if (failures == 0) {
-        printf("sigproc: all %d checks passed\n", checks);
-        return 0;
-    }
-    printf("sigproc: %d of %d checks failed\n", failures, checks);
-    return 1;
+    return check_summary("sigproc");
 }

@@ -34,29 +34,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #define ALT_STACK_BYTES (64 * 1024)
 #define PAGE_BYTES 4096
 #define MXCSR_ROUNDING (3u << 13)   /* Intel SDM vol. 1, 10.2.3: RC field */
 #define REG_MAGIC 0x0123456789abcdefUL
-
-static int checks, failures;
-
-/* Count one check: `ok: WHAT` if it held, else `FAIL: WHAT: DETAILS`. */
-static void check(int held, const char *what, const char *details, ...)
-{
-    checks++;
-    if (held) {
-        printf("ok: %s\n", what);
-        return;
-    }
-    failures++;
-    printf("FAIL: %s: ", what);
-    va_list ap;
-    va_start(ap, details);
-    vprintf(details, ap);
-    va_end(ap);
-    printf("\n");
-}
 
 /* What info_handler saw at its last run. */
 static volatile sig_atomic_t handled;
@@ -316,10 +299,5 @@ int main(int argc, char **argv)
     check_alt_stack();
     check_registers();
     check_uncatchable();
-    if (failures == 0) {
-        printf("sigtest: all %d checks passed\n", checks);
-        return 0;
-    }
-    printf("sigtest: %d of %d checks failed\n", failures, checks);
-    return 1;
+    return check_summary("sigtest");
 }

@@ -378,129 +378,124 @@ static void bench_fork_exec_wait(void)
     report("fork-exec-wait", n, start, now_ns());
 }
 
-/* pipe(2) into fds; 0, or -1 after a line on stderr naming the row. */
-static int make_pipe(const char *name, int fds[2])
-{
-    if (pipe(fds) == 0)
-        return 0;
-    fail(name, "pipe", errno);
-    return -1;
-}
-
-/* The child of pipe-pingpong: each byte that comes down goes back up, until
- * the parent closes its end. */
-static void echo_bytes(int down, int up)
-{
-    char byte;
-    while (read(down, &byte, 1) == 1)
-        if (write(up, &byte, 1) != 1)
-            _exit(1);
-    _exit(0);
-}
-
-static void bench_pipe_pingpong(void)
+/*
+ * Two pipes and a child process at their ends: the child runs
+ * child(in, out), in reading what the parent writes to *to_child and out
+ * writing what the parent reads from *from_child, and exits with the status
+ * child returns. The child's pid, or -1 after a line on stderr.
+ */
+static pid_t fork_with_pipes(const char *name, int (*child)(int in, int out),
+                             int *to_child, int *from_child)
 {
     int down[2], up[2];
-    if (make_pipe("pipe-pingpong", down) < 0)
-        return;
-    if (make_pipe("pipe-pingpong", up) < 0) {
+    if (pipe(down) < 0) {
+        fail(name, "pipe", errno);
+        return -1;
+    }
+    if (pipe(up) < 0) {
+        fail(name, "pipe", errno);
         close(down[0]);
         close(down[1]);
-        return;
+        return -1;
     }
     pid_t pid = fork();
     if (pid == 0) {
         close(down[1]);
         close(up[0]);
-        echo_bytes(down[0], up[1]);
+        _exit(child(down[0], up[1]));
     }
     close(down[0]);
     close(up[1]);
     if (pid < 0) {
-        fail("pipe-pingpong", "fork", errno);
+        fail(name, "fork", errno);
         close(down[1]);
         close(up[0]);
-        return;
+        return -1;
     }
+    *to_child = down[1];
+    *from_child = up[0];
+    return pid;
+}
 
+/* The child of pipe-pingpong: each byte that comes in goes back out, until
+ * end of file. */
+static int echo_bytes(int in, int out)
+{
+    char byte;
+    while (read(in, &byte, 1) == 1)
+        if (write(out, &byte, 1) != 1)
+            return 1;
+    return 0;
+}
+
+static void bench_pipe_pingpong(void)
+{
+    int to_child, from_child;
+    pid_t pid = fork_with_pipes("pipe-pingpong", echo_bytes, &to_child, &from_child);
+    if (pid < 0)
+        return;
     long n = iterations(2000);
     char byte = 'p';
     ssize_t got = 1;
     long i;
     long long start = now_ns();
     for (i = 0; i < n; i++) {
-        if (write(down[1], &byte, 1) != 1 || (got = read(up[0], &byte, 1)) != 1)
+        if (write(to_child, &byte, 1) != 1 || (got = read(from_child, &byte, 1)) != 1)
             break;
     }
     long long end = now_ns();
     if (i < n)
         fail("pipe-pingpong", "write or read", got < 0 ? errno : EIO);
-    close(down[1]);             /* the child reads end of file and exits */
-    close(up[0]);
+    close(to_child);            /* the child reads end of file and exits */
+    close(from_child);
     if (reap("pipe-pingpong", pid) == 0 && i == n)
         report("pipe-pingpong", n, start, end);
 }
 
-/* The child of pipe-throughput: wait for the start (end of file on go),
- * then write total bytes into out in PIPE_CHUNK_BYTES writes. */
-static void write_bytes(int go, int out, long long total)
+static long long pipe_total_bytes(void)
+{
+    return (long long)iterations(PIPE_TOTAL_BYTES / PIPE_CHUNK_BYTES) * PIPE_CHUNK_BYTES;
+}
+
+/* The child of pipe-throughput: wait for the start, end of file on in,
+ * then write pipe_total_bytes() to out in PIPE_CHUNK_BYTES writes. */
+static int write_bytes(int in, int out)
 {
     static char chunk[PIPE_CHUNK_BYTES];
     char byte;
     memset(chunk, 'w', sizeof(chunk));
-    if (read(go, &byte, 1) != 0)
-        _exit(1);
-    while (total > 0) {
-        ssize_t w = write(out, chunk, total < PIPE_CHUNK_BYTES ? total : PIPE_CHUNK_BYTES);
+    if (read(in, &byte, 1) != 0)
+        return 1;
+    for (long long left = pipe_total_bytes(); left > 0;) {
+        ssize_t w = write(out, chunk, left < PIPE_CHUNK_BYTES ? left : PIPE_CHUNK_BYTES);
         if (w <= 0)
-            _exit(1);
-        total -= w;
+            return 1;
+        left -= w;
     }
-    _exit(0);
+    return 0;
 }
 
 static void bench_pipe_throughput(void)
 {
     static char chunk[PIPE_CHUNK_BYTES];
-    long long total = (long long)iterations(PIPE_TOTAL_BYTES / PIPE_CHUNK_BYTES)
-                      * PIPE_CHUNK_BYTES;
-    int go[2], data[2];
-    if (make_pipe("pipe-throughput", go) < 0)
+    int to_child, from_child;
+    pid_t pid = fork_with_pipes("pipe-throughput", write_bytes, &to_child, &from_child);
+    if (pid < 0)
         return;
-    if (make_pipe("pipe-throughput", data) < 0) {
-        close(go[0]);
-        close(go[1]);
-        return;
-    }
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(go[1]);
-        close(data[0]);
-        write_bytes(go[0], data[1], total);
-    }
-    close(go[0]);
-    close(data[1]);
-    if (pid < 0) {
-        fail("pipe-throughput", "fork", errno);
-        close(go[1]);
-        close(data[0]);
-        return;
-    }
-
     memset(chunk, 'r', sizeof(chunk));   /* its pages present before the clock starts */
-    long long got = 0;
+    long long total = pipe_total_bytes(), got = 0;
     ssize_t r;
     long long start = now_ns();
-    close(go[1]);
-    while ((r = read(data[0], chunk, sizeof(chunk))) > 0)
+    close(to_child);                     /* the start */
+    while ((r = read(from_child, chunk, sizeof(chunk))) > 0)
         got += r;
     long long end = now_ns();
-    close(data[0]);
-    if (r < 0 || got != total)
+    close(from_child);
+    if (got != total)
         fail("pipe-throughput", "read", r < 0 ? errno : EIO);
     if (reap("pipe-throughput", pid) == 0 && got == total) {
-        /* bytes per ns * 1000 = 10^6 bytes per s */
-        printf("bench pipe-throughput %lld MB/s\n", (total * 1000 + (end - start) / 2) / (end - start));
+        /* bytes per ns times 1000: 10^6 bytes per second */
+        printf("bench pipe-throughput %lld MB/s\n", total * 1000 / (end - start));
         fflush(stdout);
     }
 }

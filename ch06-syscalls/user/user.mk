@@ -35,7 +35,7 @@ USER_GOENV := CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOPROXY=off GOFLAGS= \
               GOCACHE=$(abspath $(BUILD))/gocache/cache \
               GOPATH=$(abspath $(BUILD))/gocache/path
 
-$(BUILD)/user/bin/%: user/%.c user/user.mk
+$(BUILD)/user/bin/%: user/%.c user/user.mk user/check.h
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_CFLAGS) -o $@ $<
 
