@@ -175,8 +175,9 @@ def print_syscall_table(chapter):
     """Run user/sysbench on cubos and on a Linux guest; print them side by side."""
     rows, notes = bench_linux.syscall_rows(chapter)
     print(f"\nSystem calls: cubos against a Linux guest on the same QEMU (TCG), the same"
-          f"\nstatic binary (user/sysbench.c); time per call, median of {bench_linux.RUNS} runs"
-          f" each,\nlower is better; cubos/Linux below 1.00: cubos faster.\n")
+          f"\nstatic binary (user/sysbench.c); time per call, cycle or round trip, median of"
+          f"\n{bench_linux.RUNS} runs each, lower is better ({bench_linux.RATE_UNIT} for a throughput,"
+          f" higher is better);\ncubos/Linux is the ratio of the times: below 1.00, cubos faster.\n")
     if len(rows) > 1:
         print_table(rows)
     else:

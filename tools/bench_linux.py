@@ -5,7 +5,9 @@ build/user/bin/sysbench, on cubos (booted with init=/bin/sysbench) and on
 Debian's kernel in a Linux guest (tools/linux_guest.py), alternately, RUNS
 times each, and gives the rows of a table: the median ns per call on each
 side, the ratio cubos/Linux and the spread of the runs. tools/bench.py
-prints it.
+prints it. A throughput row (pipe-throughput) is in MB/s, higher better;
+its ratio is still of the times (Linux's MB/s over cubos's), so that in
+every row a ratio below 1 means cubos was faster.
 
 Both guests run under the same QEMU with the same machine: TCG, the memory
 and CPU count of linux_guest.QEMU_ARGS (256 MiB, 2 CPUs). Under TCG the
@@ -29,8 +31,10 @@ RUNS = 3
 CUBOS_TIMEOUT = 120
 LINUX_TIMEOUT = 180
 
-# sysbench's lines: "bench <name> <ns per op>", then "bench done".
-ROW = re.compile(r"^bench (\S+) (\d+)$", re.MULTILINE)
+# sysbench's lines: "bench <name> <ns per op>" or "bench <name> <rate> MB/s",
+# then "bench done".
+ROW = re.compile(r"^bench (\S+) (\d+)( MB/s)?$", re.MULTILINE)
+RATE_UNIT = "MB/s"
 DONE = re.compile(r"^bench done$", re.MULTILINE)
 
 
@@ -52,8 +56,10 @@ def has_sysbench(chapter):
 
 
 def parse(text):
-    """{name: ns} from sysbench's output, in the order printed."""
-    return {name: int(ns) for name, ns in ROW.findall(text)}
+    """{name: (figure, unit)} from sysbench's output, in the order printed;
+    the unit is "ns" (per op) or RATE_UNIT."""
+    return {name: (int(value), RATE_UNIT if unit else "ns")
+            for name, value, unit in ROW.findall(text)}
 
 
 def cubos_run(chapter, run):
@@ -104,16 +110,20 @@ def show_ns(ns, unit=None):
     return f"{value:.{decimals}f}", unit
 
 
-def show_median(values):
+def show_median(values, rate=False):
     if not values:
         return "-"
+    if rate:
+        return f"{statistics.median(values):.0f} {RATE_UNIT}"
     return " ".join(show_ns(statistics.median(values)))
 
 
-def show_spread(values):
+def show_spread(values, rate=False):
     """min-max of the runs, in the unit of their median."""
     if len(values) < 2:
         return "-"
+    if rate:
+        return f"{min(values)}-{max(values)} {RATE_UNIT}"
     _, unit = show_ns(statistics.median(values))
     low, high = show_ns(min(values), unit)[0], show_ns(max(values), unit)[0]
     return f"{low}-{high} {unit}"
@@ -141,11 +151,17 @@ def syscall_rows(chapter):
               f"cubos {RUNS} runs", f"Linux {RUNS} runs")
     rows = [header]
     for name in names:
-        on_cubos = [figures[name] for figures in cubos if name in figures]
-        on_linux = [figures[name] for figures in linux if name in figures]
+        on_cubos = [figures[name][0] for figures in cubos if name in figures]
+        on_linux = [figures[name][0] for figures in linux if name in figures]
+        rate = any(figures[name][1] == RATE_UNIT for figures in cubos + linux if name in figures)
         ratio = "-"
-        if on_cubos and on_linux and statistics.median(on_linux):
-            ratio = f"{statistics.median(on_cubos) / statistics.median(on_linux):.2f}"
-        rows.append((name, show_median(on_cubos), show_median(on_linux), ratio,
-                     show_spread(on_cubos), show_spread(on_linux)))
+        if on_cubos and on_linux:
+            cubos_median, linux_median = statistics.median(on_cubos), statistics.median(on_linux)
+            # The ratio of the times, for a rate the inverse of the rates'.
+            if rate and cubos_median:
+                ratio = f"{linux_median / cubos_median:.2f}"
+            elif not rate and linux_median:
+                ratio = f"{cubos_median / linux_median:.2f}"
+        rows.append((name, show_median(on_cubos, rate), show_median(on_linux, rate), ratio,
+                     show_spread(on_cubos, rate), show_spread(on_linux, rate)))
     return rows, notes

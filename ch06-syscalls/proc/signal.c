@@ -226,20 +226,35 @@ static void post(struct process *p, struct uthread *tu, int sig, const struct ks
     wake_takers(p, sig, tu ? tu : uthread_current(), sig == SIGKILL || (STOP_SIGNALS & SIG_BIT(sig)));
 }
 
-/* Send to p, which is not a zombie. */
-static void send(struct process *p, int sig, const struct ksiginfo *info)
+/* Send to p, or to its thread tid (0: the process), if p is not a
+ * zombie; proc_lock held, so that a stopped process the signal continues
+ * can tell its parent. 0, or -ESRCH if there is no such thread. */
+static int send(struct process *p, int tid, int sig, const struct ksiginfo *info)
 {
-    if (sig == SIGKILL) {
-        /* Not to be caught, blocked or stopped: the process ends now. */
-        spin_lock(&p->lock);
-        continue_process(p);
-        spin_unlock(&p->lock);
-        process_kill(p, SIGKILL);
-        return;
-    }
     spin_lock(&p->lock);
-    post(p, NULL, sig, info);
+    /* A thread found here cannot free its struct uthread before p->lock
+     * is let go (uthread_exit takes it to leave). */
+    struct uthread *tu = NULL;
+    if (tid) {
+        spin_lock(&sched_lock);
+        for (struct thread *t = all_threads; t; t = t->all_next)
+            if (t->user && t->user->proc == p && t->user->tid == tid && !t->leaving)
+                tu = t->user;
+        spin_unlock(&sched_lock);
+    }
+    bool deliver = sig != 0 && !p->done && (tid == 0 || tu);
+    bool was_stopped = p->sig.stopped;
+    if (deliver && sig == SIGKILL)
+        continue_process(p);    /* not to be caught, blocked or stopped: it ends now */
+    else if (deliver)
+        post(p, tu, sig, info);
+    bool continued = was_stopped && !p->sig.stopped;
     spin_unlock(&p->lock);
+    if (deliver && sig == SIGKILL)
+        process_kill(p, SIGKILL);
+    else if (continued)
+        process_notify_parent(p, CLD_CONTINUED);
+    return tid && tu == NULL ? -ESRCH : 0;
 }
 
 int signal_send(struct process *p, int sig, const struct ksiginfo *info)
@@ -247,10 +262,8 @@ int signal_send(struct process *p, int sig, const struct ksiginfo *info)
     if (sig < 0 || sig > NSIG)
         return -EINVAL;
     spin_lock(&proc_lock);
-    bool gone = p->done;
+    send(p, 0, sig, info);      /* a zombie takes no more signals */
     spin_unlock(&proc_lock);
-    if (sig != 0 && !gone)
-        send(p, sig, info);     /* a zombie takes no more signals */
     return 0;
 }
 
@@ -262,7 +275,7 @@ int signal_send_group(int pgid, int sig)
     for (struct process *p = processes_first(); p; p = p->all_next) {
         if (p->pgid == pgid && !p->done) {
             found++;
-            send(p, sig, &info);
+            send(p, 0, sig, &info);
         }
     }
     spin_unlock(&proc_lock);
@@ -298,22 +311,9 @@ int signal_send_thread(struct process *p, int tid, int sig, const struct ksiginf
 {
     if (sig < 0 || sig > NSIG)
         return -EINVAL;
-    int err = -ESRCH;
-    spin_lock(&p->lock);
-    spin_lock(&sched_lock);
-    struct uthread *target = NULL;
-    for (struct thread *t = all_threads; t; t = t->all_next)
-        if (t->user && t->user->proc == p && t->user->tid == tid && !t->leaving)
-            target = t->user;
-    spin_unlock(&sched_lock);
-    if (target) {
-        err = 0;
-        if (sig != 0 && sig != SIGKILL)
-            post(p, target, sig, info);
-    }
-    spin_unlock(&p->lock);
-    if (target && sig == SIGKILL)
-        process_kill(p, SIGKILL);
+    spin_lock(&proc_lock);
+    int err = send(p, tid, sig, info);
+    spin_unlock(&proc_lock);
     return err;
 }
 

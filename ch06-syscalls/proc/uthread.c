@@ -191,11 +191,14 @@ void uthread_exit(void)
             futex_wake(p, u->clear_child_tid, 1);
     }
     /* From here the thread is a kernel thread on the kernel's address
-     * space: the scheduler no longer loads its user state. */
-    irq_disable();
+     * space: the scheduler no longer loads its user state. p->lock: a
+     * signal being sent to this thread (signal.c) is done with u first. */
+    spin_lock(&p->lock);
+    spin_lock(&sched_lock);
     t->user = NULL;
     write_cr3(kernel_root);
-    irq_enable();
+    spin_unlock(&sched_lock);
+    spin_unlock(&p->lock);
     if (u->tid != p->pid)
         pid_free(u->tid);       /* the pid itself goes with the process */
     fpu_free(u->fpu);

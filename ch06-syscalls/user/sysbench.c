@@ -4,14 +4,8 @@
  * kernels' figures can be set side by side.
  *
  * Each row times a loop with clock_gettime(CLOCK_MONOTONIC) and prints
- *
- *   bench <name> <ns per op>
- *
- * with the figure a whole number of nanoseconds, or, for a throughput,
- *
- *   bench <name> <MB per second> MB/s
- *
- * with MB = 10^6 bytes. The rows:
+ * "bench <name> <ns per op>", a whole number of nanoseconds, or for a
+ * throughput "bench <name> <MB per second> MB/s", MB = 10^6 bytes. The rows:
  *
  *   getpid             syscall(SYS_getpid), raw, so no C library can cache
  *                      it: the cost of entering and leaving the kernel.
@@ -30,18 +24,17 @@
  *                      pthread_join.
  *   fork-exit-wait     fork(2) of a child that _exits at once, then wait4(2)
  *                      for it (musl's waitpid).
- *   fork-exec-wait     fork(2) of a child that execve(2)s this program (the
- *                      same path as open-close) with the one argument
- *                      "exit-at-once", on which main returns 0 before it
- *                      does anything else, then wait4(2). A static program
- *                      present in both guests, the same ELF on both.
+ *   fork-exec-wait     the same with a child that execve(2)s this program
+ *                      (open-close's path) with the argument "exit-at-once",
+ *                      on which main returns 0 at once: the same static ELF
+ *                      in both guests.
  *   pipe-pingpong      a byte from parent to child through one pipe and back
  *                      through another; one op is a round trip, each process
  *                      woken once.
  *   pipe-throughput    a child writes 64 MiB into a pipe in 64 KiB writes,
  *                      the parent reads it in 64 KiB reads: MB/s.
  *   signal-raise       kill(2) of SIGUSR1 to this process, whose handler
- *                      sets a flag: the signal frame, the handler and
+ *                      counts it: the signal frame, the handler and
  *                      rt_sigreturn(2) on the way out of kill.
  *   signal-pingpong    SIGUSR1 from parent to child and back, each waiting
  *                      in sigsuspend(2) with the signal blocked elsewhere;
@@ -336,46 +329,32 @@ static int reap(const char *name, pid_t pid)
     return 0;
 }
 
-static void bench_fork_exit_wait(void)
-{
-    long n = iterations(300);
-    long long start = now_ns();
-    for (long i = 0; i < n; i++) {
-        pid_t pid = fork();
-        if (pid < 0) {
-            fail("fork-exit-wait", "fork", errno);
-            return;
-        }
-        if (pid == 0)
-            _exit(0);
-        if (reap("fork-exit-wait", pid) < 0)
-            return;
-    }
-    report("fork-exit-wait", n, start, now_ns());
-}
-
-static void bench_fork_exec_wait(void)
+/*
+ * n times: fork(2) a child, which execve(2)s this program with EXIT_AT_ONCE
+ * if exec is set, else _exits at once; wait4 for it. The row name.
+ */
+static void bench_fork_wait(const char *name, long n, int exec)
 {
     char *const argv[] = {"sysbench", EXIT_AT_ONCE, NULL};
     char *const envp[] = {NULL};
-    long n = iterations(150);
     long long start = now_ns();
     for (long i = 0; i < n; i++) {
         pid_t pid = fork();
         if (pid < 0) {
-            fail("fork-exec-wait", "fork", errno);
+            fail(name, "fork", errno);
             return;
         }
+        if (pid == 0 && !exec)
+            _exit(0);
         if (pid == 0) {
             execve(self_path, argv, envp);
-            fprintf(stderr, "sysbench: fork-exec-wait: execve %s: %s\n",
-                    self_path, strerror(errno));
+            fprintf(stderr, "sysbench: %s: execve %s: %s\n", name, self_path, strerror(errno));
             _exit(127);
         }
-        if (reap("fork-exec-wait", pid) < 0)
+        if (reap(name, pid) < 0)
             return;
     }
-    report("fork-exec-wait", n, start, now_ns());
+    report(name, n, start, now_ns());
 }
 
 /*
@@ -509,14 +488,14 @@ static void count_signal(int sig)
     signals_caught++;
 }
 
-/* Install count_signal for SIGUSR1, the old action in old; 0 or -1. */
-static int catch_sigusr1(const char *name, struct sigaction *old)
+/* Install count_signal for SIGUSR1 (for the rest of the program); 0 or -1. */
+static int catch_sigusr1(const char *name)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = count_signal;
     sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGUSR1, &sa, old) == 0)
+    if (sigaction(SIGUSR1, &sa, NULL) == 0)
         return 0;
     fail(name, "sigaction", errno);
     return -1;
@@ -524,8 +503,7 @@ static int catch_sigusr1(const char *name, struct sigaction *old)
 
 static void bench_signal_raise(void)
 {
-    struct sigaction old;
-    if (catch_sigusr1("signal-raise", &old) < 0)
+    if (catch_sigusr1("signal-raise") < 0)
         return;
     pid_t self = getpid();
     long n = iterations(50000);
@@ -534,7 +512,6 @@ static void bench_signal_raise(void)
     for (long i = 0; i < n; i++)
         kill(self, SIGUSR1);
     long long end = now_ns();
-    sigaction(SIGUSR1, &old, NULL);
     if (signals_caught != n) {
         fprintf(stderr, "sysbench: signal-raise: %ld signals sent, %ld caught\n",
                 n, (long)signals_caught);
@@ -555,20 +532,17 @@ static void await_signal(const sigset_t *wait_mask, long seen)
 
 static void bench_signal_pingpong(void)
 {
-    struct sigaction old;
     sigset_t usr1, old_mask, wait_mask;
     sigemptyset(&usr1);
     sigaddset(&usr1, SIGUSR1);
+    if (catch_sigusr1("signal-pingpong") < 0)
+        return;
     if (sigprocmask(SIG_BLOCK, &usr1, &old_mask) < 0) {
         fail("signal-pingpong", "sigprocmask", errno);
         return;
     }
     wait_mask = old_mask;
     sigdelset(&wait_mask, SIGUSR1);
-    if (catch_sigusr1("signal-pingpong", &old) < 0) {
-        sigprocmask(SIG_SETMASK, &old_mask, NULL);
-        return;
-    }
 
     long n = iterations(1500);
     pid_t parent = getpid();
@@ -581,20 +555,19 @@ static void bench_signal_pingpong(void)
         }
         _exit(0);
     }
-    long long start = 0, end = 0;
     if (pid < 0) {
         fail("signal-pingpong", "fork", errno);
-    } else {
-        start = now_ns();
-        for (long i = 0; i < n; i++) {
-            kill(pid, SIGUSR1);
-            await_signal(&wait_mask, i);
-        }
-        end = now_ns();
+        sigprocmask(SIG_SETMASK, &old_mask, NULL);
+        return;
     }
-    sigaction(SIGUSR1, &old, NULL);
+    long long start = now_ns();
+    for (long i = 0; i < n; i++) {
+        kill(pid, SIGUSR1);
+        await_signal(&wait_mask, i);
+    }
+    long long end = now_ns();
     sigprocmask(SIG_SETMASK, &old_mask, NULL);
-    if (pid > 0 && reap("signal-pingpong", pid) == 0)
+    if (reap("signal-pingpong", pid) == 0)
         report("signal-pingpong", n, start, end);
 }
 
@@ -620,8 +593,8 @@ int main(int argc, char **argv)
     bench_mmap_1m();
     bench_futex_pingpong();
     bench_thread_create_join();
-    bench_fork_exit_wait();
-    bench_fork_exec_wait();
+    bench_fork_wait("fork-exit-wait", iterations(300), 0);
+    bench_fork_wait("fork-exec-wait", iterations(150), 1);
     bench_pipe_pingpong();
     bench_pipe_throughput();
     bench_signal_raise();
