@@ -33,7 +33,8 @@
 
 #define PIPE_SIZE 65536         /* Linux's default capacity */
 #define PIPE_BUF 4096           /* writes up to this size are atomic (POSIX, limits.h) */
-#define CHUNK 512               /* bytes moved per lock hold, on the kernel stack */
+#define CHUNK 512               /* a small transfer's buffer, on the kernel stack */
+#define STAGE_SIZE 16384        /* a larger one's, from the heap */
 #define EFD_SEMAPHORE 1
 #define EVENTFD_MAX 0xFFFFFFFFFFFFFFFEull
 
@@ -56,34 +57,63 @@ static void changed(struct pipe *p)
 static const struct wait_reason pipe_read_why = { WAIT_DEVICE, "read", "pipe", "data", NULL };
 static const struct wait_reason pipe_write_why = { WAIT_DEVICE, "write", "pipe", "room", NULL };
 
+/* A kernel buffer for up to n bytes of a read or write: the caller's
+ * small one for small transfers, else up to STAGE_SIZE from the heap (one
+ * lock hold and one wakeup move that much). NULL without memory. */
+static char *stage_buffer(size_t n, char *small, size_t *size)
+{
+    if (n <= CHUNK) {
+        *size = CHUNK;
+        return small;
+    }
+    *size = n < STAGE_SIZE ? n : STAGE_SIZE;
+    return kmalloc(*size);
+}
+
+/* Copy k bytes out of the ring's start / onto its end, in at most two
+ * pieces (the ring wraps). p->lock held. */
+static void take_bytes(struct pipe *p, char *to, size_t k)
+{
+    size_t first = PIPE_SIZE - p->head < k ? PIPE_SIZE - p->head : k;
+    memcpy(to, p->ring + p->head, first);
+    memcpy(to + first, p->ring, k - first);
+    p->head = (p->head + k) % PIPE_SIZE;
+    p->len -= k;
+}
+
 static long pipe_read(struct file *f, char *ubuf, size_t n)
 {
     struct pipe *p = f->priv;
-    char chunk[CHUNK];
+    char small[CHUNK];
     if (n == 0)
         return 0;
+    size_t size;
+    char *buf = stage_buffer(n, small, &size);
+    if (buf == NULL)
+        return -ENOMEM;
+    long ret = 0;
     spin_lock(&p->lock);
-    while (p->len == 0 && p->writers > 0) {
-        if (f->flags & O_NONBLOCK) {
-            spin_unlock(&p->lock);
-            return -EAGAIN;
-        }
-        if (wait_sleep_intr(&p->wq, &p->lock, &pipe_read_why) == -EINTR) {
-            spin_unlock(&p->lock);
-            return -ERESTARTSYS;
-        }
+    while (p->len == 0 && p->writers > 0 && ret == 0) {
+        if (f->flags & O_NONBLOCK)
+            ret = -EAGAIN;
+        else if (wait_sleep_intr(&p->wq, &p->lock, &pipe_read_why) == -EINTR)
+            ret = -ERESTARTSYS;
     }
-    size_t k = n < p->len ? n : p->len;
-    if (k > CHUNK)
-        k = CHUNK;
-    for (size_t i = 0; i < k; i++)
-        chunk[i] = (char)p->ring[(p->head + i) % PIPE_SIZE];
-    p->head = (p->head + k) % PIPE_SIZE;
-    p->len -= k;
-    if (k > 0)
-        changed(p);
+    size_t k = 0;
+    if (ret == 0) {
+        k = n < p->len ? n : p->len;
+        if (k > size)
+            k = size;
+        take_bytes(p, buf, k);
+        if (k > 0)
+            changed(p);
+    }
     spin_unlock(&p->lock);
-    return copy_to_user(ubuf, chunk, k) ? -EFAULT : (long)k;
+    if (ret == 0)
+        ret = copy_to_user(ubuf, buf, k) ? -EFAULT : (long)k;
+    if (buf != small)
+        kfree(buf);
+    return ret;
 }
 
 /* Wait, p->lock held, until the ring has room for need bytes or no
@@ -111,59 +141,48 @@ static long wait_for_room(struct file *f, struct pipe *p, size_t need)
 
 static void put_bytes(struct pipe *p, const char *from, size_t k)
 {
-    for (size_t i = 0; i < k; i++)
-        p->ring[(p->head + p->len + i) % PIPE_SIZE] = (uint8_t)from[i];
+    size_t tail = (p->head + p->len) % PIPE_SIZE;
+    size_t first = PIPE_SIZE - tail < k ? PIPE_SIZE - tail : k;
+    memcpy(p->ring + tail, from, first);
+    memcpy(p->ring, from + first, k - first);
     p->len += k;
     changed(p);
 }
 
 /* A write of at most PIPE_BUF bytes goes in whole, never mixed with
- * another writer's (POSIX): it waits for room for all of it at once. */
-static long write_atomic(struct file *f, struct pipe *p, const char *ubuf, size_t n)
+ * another writer's (POSIX): it waits for room for all of it at once.
+ * Larger ones go in as room frees up, a staging buffer at a time. */
+static long pipe_write(struct file *f, const char *ubuf, size_t n)
 {
+    struct pipe *p = f->priv;
     char small[CHUNK];
-    char *buf = n <= CHUNK ? small : kmalloc(n);
+    size_t size;
+    char *buf = stage_buffer(n, small, &size);
     if (buf == NULL)
         return -ENOMEM;
-    long ret = copy_from_user(buf, ubuf, n) ? -EFAULT : 0;
-    if (ret == 0) {
-        spin_lock(&p->lock);
-        ret = wait_for_room(f, p, n);
-        if (ret == 0) {
-            put_bytes(p, buf, n);
+    size_t done = 0;
+    long err = 0;
+    while (done < n && err == 0) {
+        size_t k = n - done < size ? n - done : size;
+        if (copy_from_user(buf, ubuf + done, k)) {
+            err = -EFAULT;
+            break;
+        }
+        for (size_t put = 0; put < k && err == 0;) {
+            spin_lock(&p->lock);
+            err = wait_for_room(f, p, n <= PIPE_BUF ? n : 1);
+            if (err)
+                break;          /* wait_for_room let go of the lock */
+            size_t room = PIPE_SIZE - p->len, m = k - put < room ? k - put : room;
+            put_bytes(p, buf + put, m);
             spin_unlock(&p->lock);
-            ret = (long)n;
+            put += m;
+            done += m;
         }
     }
     if (buf != small)
         kfree(buf);
-    return ret;
-}
-
-static long pipe_write(struct file *f, const char *ubuf, size_t n)
-{
-    struct pipe *p = f->priv;
-    if (n <= PIPE_BUF)
-        return write_atomic(f, p, ubuf, n);
-    /* Larger writes go in as room frees up, a chunk at a time. */
-    char chunk[CHUNK];
-    size_t done = 0;
-    while (done < n) {
-        size_t k = n - done < CHUNK ? n - done : CHUNK;
-        if (copy_from_user(chunk, ubuf + done, k))
-            return done ? (long)done : -EFAULT;
-        spin_lock(&p->lock);
-        long err = wait_for_room(f, p, 1);
-        if (err)
-            return done ? (long)done : err;
-        size_t room = PIPE_SIZE - p->len;
-        if (k > room)
-            k = room;
-        put_bytes(p, chunk, k);
-        spin_unlock(&p->lock);
-        done += k;
-    }
-    return (long)done;
+    return done ? (long)done : err;
 }
 
 static unsigned pipe_poll(struct file *f, uint64_t *version)
