@@ -463,9 +463,7 @@ static bool setup_frame(struct trap_frame *tf, struct uthread *u, int sig,
             return false;
     }
 
-    struct rt_sigframe *f = kmalloc(sizeof(*f));
-    if (f == NULL)
-        return false;
+    struct rt_sigframe frame, *f = &frame;     /* 440 bytes: the kernel stack has room */
     memset(f, 0, sizeof(*f));
     f->pretcode = act->flags & SA_RESTORER ? act->restorer : 0;
     f->uc.flags = fpu_uses_xsave() ? UC_FP_XSTATE : 0;
@@ -490,9 +488,7 @@ static bool setup_frame(struct trap_frame *tf, struct uthread *u, int sig,
         f->info.u.kill.uid = info->uid;
         f->info.u.kill.status = info->status;
     }
-    int err = copy_to_user((void *)sp, f, sizeof(*f));
-    kfree(f);
-    if (err)
+    if (copy_to_user((void *)sp, f, sizeof(*f)))
         return false;
 
     tf->rdi = (uint64_t)sig;
