@@ -324,7 +324,7 @@ static long eventfd_write(struct file *f, const char *ubuf, size_t n)
     spin_lock(&e->lock);
     if (EVENTFD_MAX - e->count < value) {
         spin_unlock(&e->lock);
-        return -EAGAIN;         /* part 1 does not wait for room here */
+        return -EAGAIN;         /* no wait for the counter to drop: EAGAIN */
     }
     e->count += value;
     e->version++;

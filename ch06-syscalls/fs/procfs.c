@@ -34,6 +34,7 @@
 #include "sched.h"
 #include "string.h"
 #include "thread.h"
+#include "timer.h"
 #include "uaccess.h"
 #include "user_cpu.h"
 #include "uthread.h"
@@ -133,11 +134,26 @@ static void map_line(const struct vma *v, void *ctx)
                 (unsigned long long)v->file_offset, *name ? "                 " : "", name));
 }
 
+/* p's address space, held (vm_put it), or NULL: a zombie has none, and
+ * one that ends meanwhile lets go of its own while this one is read. */
+static struct mm *mm_of(struct process *p)
+{
+    spin_lock(&p->lock);
+    struct mm *mm = p->mm;
+    if (mm)
+        vm_get(mm);
+    spin_unlock(&p->lock);
+    return mm;
+}
+
 static size_t gen_maps(char *buf, size_t size, struct process *p)
 {
     struct maps_text m = { buf, size, 0, p->exe };
-    if (p->mm)                  /* a zombie has none left */
-        vm_each(p->mm, map_line, &m);
+    struct mm *mm = mm_of(p);
+    if (mm) {
+        vm_each(mm, map_line, &m);
+        vm_put(mm);
+    }
     return m.at;
 }
 
@@ -165,14 +181,20 @@ static size_t gen_stat(char *buf, size_t size, struct process *p)
     spin_lock(&proc_lock);
     int ppid = p->parent ? p->parent->pid : PID_INIT, pgid = p->pgid, sid = p->sid;
     spin_unlock(&proc_lock);
-    size_t pages = p->mm ? p->mm->pages : 0;
+    size_t pages = 0;
     uint64_t vsize = 0;
-    if (p->mm)
-        vm_each(p->mm, add_region_size, &vsize);
+    struct mm *mm = mm_of(p);
+    if (mm) {
+        pages = mm->pages;
+        vm_each(mm, add_region_size, &vsize);
+        vm_put(mm);
+    }
+    /* starttime: clock ticks after boot (AT_CLKTCK's, TIMER_HZ a second). */
+    uint64_t start = p->start_ns / (NSEC_PER_SEC / TIMER_HZ);
     return put(buf, size, 0, ksnprintf(buf, size,
                "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 %d 0 %llu %llu %zu\n",
                p->pid, p->name, state, ppid, pgid, sid, threads,
-               (unsigned long long)p->start_clock, (unsigned long long)vsize, pages));
+               (unsigned long long)start, (unsigned long long)vsize, pages));
 }
 
 static size_t gen_status(char *buf, size_t size, struct process *p)
@@ -182,7 +204,10 @@ static size_t gen_status(char *buf, size_t size, struct process *p)
     spin_lock(&proc_lock);
     int ppid = p->parent ? p->parent->pid : PID_INIT;
     spin_unlock(&proc_lock);
-    size_t kib = (p->mm ? p->mm->pages : 0) * (PAGE_SIZE / 1024);
+    struct mm *mm = mm_of(p);
+    size_t kib = (mm ? mm->pages : 0) * (PAGE_SIZE / 1024);
+    if (mm)
+        vm_put(mm);
     return put(buf, size, 0, ksnprintf(buf, size,
                "Name:\t%s\nState:\t%c\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\nUid:\t0\t0\t0\t0\n"
                "Gid:\t0\t0\t0\t0\nVmRSS:\t%zu kB\nThreads:\t%d\n",

@@ -284,7 +284,7 @@ static int slave_open(struct file *f)
         int sid = me->sid, pgid = me->pgid;
         spin_unlock(&proc_lock);
         spin_lock(&p->tty.lock);
-        if (leader && p->tty.sid == 0 && pty_of_session(sid) == NULL) {
+        if (leader && p->tty.sid == 0 && pty_of_session(sid) == NULL && console_tty.sid != sid) {
             p->tty.sid = sid;
             p->tty.fg_pgid = pgid;
         }

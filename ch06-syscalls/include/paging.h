@@ -76,12 +76,13 @@ size_t pt_unmap_range(paddr_t root, uintptr_t start, uintptr_t end,
 size_t pt_protect_range(paddr_t root, uintptr_t start, uintptr_t end, uint64_t flags);
 
 /* Fork (ch06 part 2): map in dst each page that src maps in [start, end),
- * to the same frame, calling share(frame) for each. With cow, the page
- * loses PTE_WRITABLE in both (the first write copies it, proc/vm.c) and
- * src's stale entries are shot down. The count of pages, or -ENOMEM
- * (the pages shared so far stay mapped in dst, for its owner to free). */
-long pt_share_range(paddr_t dst, paddr_t src, uintptr_t start, uintptr_t end, bool cow,
-                    void (*share)(paddr_t frame));
+ * to the same frame, calling share(frame) for each, and count them in
+ * *count. With cow, the page loses PTE_WRITABLE in both (the first write
+ * copies it, proc/vm.c) and src's stale entries are shot down. 0, or
+ * -ENOMEM (the *count pages shared so far stay mapped in dst, for its
+ * owner to free). */
+int pt_share_range(paddr_t dst, paddr_t src, uintptr_t start, uintptr_t end, bool cow,
+                   void (*share)(paddr_t frame), size_t *count);
 /* Point the 4 KiB page mapping va at frame pa with flags instead (the
  * frame it had goes to *old), and shoot the old entry down everywhere.
  * -ENOENT if va is not mapped by a 4 KiB page. */

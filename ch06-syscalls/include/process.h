@@ -4,9 +4,9 @@
  * share them all; and its place in the family of processes.
  *
  * The kernel starts processes (the shell's `run`, the init= option); a
- * process starts others with fork (proc/fork.c), replaces its program
- * with execve (syscall/sys_exec.c), and waits for its children (proc/
- * wait.c). A process that has ended stays a zombie, its exit status kept,
+ * process starts others with fork (process_fork), replaces its program
+ * with execve (syscall/sys_exec.c), and waits for its children
+ * (syscall/sys_wait.c). A process that has ended stays a zombie, its exit status kept,
  * until its parent waits for it; the children of one that ends go to
  * init (pid 1) or, when no init program runs, to the kernel, which reaps
  * them itself. A process lives as long as a reference to it: each of its
@@ -48,7 +48,7 @@ struct process {
     char exe[PROC_PATH_SIZE];   /* its path, for /proc/self/exe */
     char cmdline[PROC_CMDLINE_SIZE];    /* argv, each ending with a NUL, cut (ps, /proc/PID/cmdline) */
     size_t cmdline_len;
-    struct mm *mm;
+    struct mm *mm;              /* changed under lock (execve, the end): readers take a reference */
     struct fd_table *files;
     struct inode *cwd;
     unsigned umask;
@@ -61,7 +61,7 @@ struct process {
     struct wait_queue threads_gone; /* execve waits here for the other threads to leave */
     bool strace;                /* log every system call */
     uint64_t enosys_logged[SYSCALL_MAX / 64];  /* unimplemented numbers already reported */
-    uint64_t start_clock;       /* timer_clock() when it started */
+    uint64_t start_ns;          /* clock_monotonic_ns() when it started */
 
     /* The family, under proc_lock. */
     struct process *parent;     /* NULL: the kernel's (started by it, or an orphan without init) */
@@ -165,6 +165,9 @@ struct process *process_current(void);
 
 /* The calling thread's descriptor table (its process's). */
 struct fd_table *process_files(void);
+
+/* How many processes there are, zombies too (sysinfo). */
+int process_count_all(void);
 
 /* The first process of the list (proc_lock held); all_next leads on. */
 struct process *processes_first(void);

@@ -70,6 +70,10 @@
 #define SA_NODEFER 0x40000000
 #define SA_RESETHAND 0x80000000u
 
+/* sigaltstack's flags. */
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+
 /* si_code values (asm-generic/siginfo.h). */
 #define SI_USER 0
 #define SI_KERNEL 0x80
@@ -134,6 +138,9 @@ int signal_send_group(int pgid, int sig);
 /* No member of group pgid has a parent in another group of its session:
  * no job-control shell can continue it, so terminal stops are discarded. */
 bool signal_group_orphaned(int pgid);
+
+/* sig is pending nowhere in p any more (rt_sigaction's SIG_IGN). p->lock held. */
+void signal_discard(struct process *p, int sig);
 
 /* The calling thread blocks or its process ignores sig. */
 bool signal_blocked_or_ignored(int sig);

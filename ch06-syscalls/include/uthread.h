@@ -38,6 +38,8 @@ struct uthread_init {
     uint64_t sigmask;           /* blocked signals: the creating thread's */
     uint64_t set_tid, set_tid2; /* user words it writes its id to first (0: none) */
     uint64_t clear_tid;         /* its set_tid_address */
+    uint64_t altstack_sp, altstack_size;    /* sigaltstack: a forked child keeps its parent's */
+    int altstack_flags;
 };
 
 /* Start a user thread of proc that enters user mode with the registers in

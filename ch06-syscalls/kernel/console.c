@@ -107,7 +107,13 @@ void console_set_key_sink(void (*sink)(int key, void *ctx), void *ctx)
     spin_lock(&input_lock);
     key_sink = sink;
     key_sink_ctx = ctx;
+    /* Keys typed ahead (while the program was starting) are its too. */
+    bool was_full = key_tail - key_head == KEY_QUEUE_SIZE;
+    for (; sink && key_head != key_tail; key_head++)
+        sink(key_queue[key_head % KEY_QUEUE_SIZE], ctx);
     spin_unlock(&input_lock);
+    if (sink && was_full)
+        serial_input_resume();
 }
 
 bool console_key(int key)

@@ -455,8 +455,8 @@ static void share_walk(pte_t *table, int level, uintptr_t base, struct share_op 
     }
 }
 
-long pt_share_range(paddr_t dst, paddr_t src, uintptr_t start, uintptr_t end, bool cow,
-                    void (*share)(paddr_t pa))
+int pt_share_range(paddr_t dst, paddr_t src, uintptr_t start, uintptr_t end, bool cow,
+                   void (*share)(paddr_t pa), size_t *count)
 {
     struct share_op op = { dst, start, end, cow, share, 0, 0 };
     spin_lock(&pt_lock);
@@ -465,7 +465,8 @@ long pt_share_range(paddr_t dst, paddr_t src, uintptr_t start, uintptr_t end, bo
     /* src's threads may run on other CPUs with its pages cached writable. */
     if (cow && op.count > 0)
         flush_range(src, start, end);
-    return op.err ? op.err : op.count;
+    *count = (size_t)op.count;
+    return op.err;
 }
 
 int pt_replace(paddr_t root, uintptr_t va, paddr_t pa, uint64_t flags, paddr_t *old)

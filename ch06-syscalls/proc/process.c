@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "clock.h"
 #include "errno.h"
 #include "exec.h"
 #include "fd.h"
@@ -23,6 +24,8 @@
 #include "uthread.h"
 #include "vfs.h"
 #include "vm.h"
+
+#define ORPHAN_CHECKS 16        /* children's groups an ending process looks at */
 
 struct spinlock proc_lock = SPINLOCK_INIT("processes");
 static struct process *processes;
@@ -94,6 +97,14 @@ struct process *process_find(int pid)
     }
     spin_unlock(&proc_lock);
     return found;
+}
+
+int process_count_all(void)
+{
+    spin_lock(&proc_lock);
+    int n = process_count;
+    spin_unlock(&proc_lock);
+    return n;
 }
 
 struct process *processes_first(void)
@@ -195,7 +206,7 @@ static struct process *process_alloc(int pid, int limit, int *err)
     p->umask = 022;
     p->nproc_limit = limit;
     p->exit_signal = SIGCHLD;
-    p->start_clock = timer_clock();
+    p->start_ns = clock_monotonic_ns();
     spin_lock(&proc_lock);
     bool room = process_count < limit;
     if (room) {
@@ -323,6 +334,8 @@ long process_fork(const struct trap_frame *frame, const struct clone_request *re
         .sigmask = u->sig.mask,
         .set_tid = req->flags & CLONE_CHILD_SETTID ? req->child_tid : 0,
         .clear_tid = req->flags & CLONE_CHILD_CLEARTID ? req->child_tid : 0,
+        .altstack_sp = u->sig.altstack_sp, .altstack_size = u->sig.altstack_size,
+        .altstack_flags = u->sig.altstack_flags,
     };
     int tid = uthread_start(p, &tf, &init);
     if (tid < 0) {
@@ -418,6 +431,32 @@ static struct process *reparent_children(struct process *p)
     return drop;
 }
 
+/* Does group pgid have a stopped member? */
+static bool group_has_stopped(int pgid)
+{
+    bool stopped = false;
+    spin_lock(&proc_lock);
+    for (struct process *q = processes; q && !stopped; q = q->all_next)
+        stopped = q->pgid == pgid && !q->done && q->sig.stopped;
+    spin_unlock(&proc_lock);
+    return stopped;
+}
+
+/* p has ended. A group it leaves orphaned (its own, or one of its
+ * children's, in its session) with a stopped member could never be
+ * continued by a shell: POSIX has it sent SIGHUP, then SIGCONT, so that
+ * it ends or goes on (a job stopped with ^Z when its shell exits). */
+static void hang_up_orphaned_groups(struct process *p, const int *groups, int n)
+{
+    for (int i = -1; i < n; i++) {
+        int pgid = i < 0 ? p->pgid : groups[i];
+        if (group_has_stopped(pgid) && signal_group_orphaned(pgid)) {
+            signal_send_group(pgid, SIGHUP);
+            signal_send_group(pgid, SIGCONT);
+        }
+    }
+}
+
 /* The last thread has left: the address space and the files go now (the
  * bulk of what the process holds), then it is a zombie for its parent to
  * reap, or freed at once if it has none. */
@@ -426,23 +465,33 @@ static void finish(struct process *p)
     ktimer_stop(&p->alarm);
     fd_table_put(p->files);
     p->files = NULL;
-    vm_put(p->mm);
+    spin_lock(&p->lock);
+    struct mm *mm = p->mm;
     p->mm = NULL;
+    spin_unlock(&p->lock);
+    vm_put(mm);
     process_vfork_release(p);
     spin_lock(&proc_lock);
     p->done = true;
+    /* The groups its children are in, before they move (see below). */
+    int children_groups[ORPHAN_CHECKS], ngroups = 0;
+    for (struct process *c = p->children; c && ngroups < ORPHAN_CHECKS; c = c->sibling)
+        if (c->pgid != p->pgid && c->sid == p->sid)
+            children_groups[ngroups++] = c->pgid;
     struct process *drop = reparent_children(p);
     bool reap_now = false;
     if (p->parent == NULL && p->linked) {
         p->linked = false;      /* an orphan without init: nobody will wait */
         reap_now = true;
     } else if (p->parent && signal_parent_ignores_children(p->parent)) {
-        /* SIGCHLD ignored (or SA_NOCLDWAIT): no zombie, as POSIX says. */
+        /* SIGCHLD ignored (or SA_NOCLDWAIT): no zombie, as POSIX says;
+         * a wait4 that slept for it finds no child left (ECHILD). */
         struct process **pp = &p->parent->children;
         while (*pp && *pp != p)
             pp = &(*pp)->sibling;
         if (*pp)
             *pp = p->sibling;
+        wait_wake_all(&p->parent->child_wait);
         p->parent = NULL;
         p->linked = false;
         reap_now = true;
@@ -451,6 +500,7 @@ static void finish(struct process *p)
     }
     wait_wake_all(&p->done_wait);
     spin_unlock(&proc_lock);
+    hang_up_orphaned_groups(p, children_groups, ngroups);
     while (drop) {
         struct process *next = drop->sibling;
         process_put(drop);

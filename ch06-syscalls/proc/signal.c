@@ -55,8 +55,6 @@
 #define SYS_RT_SIGRETURN 15
 #define RED_ZONE 128                /* below rsp, the ABI's leaf functions' (SysV 3.2.2) */
 #define FPSTATE_ALIGN 64
-#define SS_ONSTACK 1
-#define SS_DISABLE 2
 #define UC_FP_XSTATE 0x1
 /* The flags a program may set in RFLAGS (Linux's FIX_EFLAGS): not IF,
  * IOPL, NT, VM and the like. */
@@ -257,6 +255,16 @@ static int send(struct process *p, int tid, int sig, const struct ksiginfo *info
     return tid && tu == NULL ? -ESRCH : 0;
 }
 
+void signal_discard(struct process *p, int sig)
+{
+    p->sig.pending &= ~SIG_BIT(sig);
+    spin_lock(&sched_lock);
+    for (struct thread *t = all_threads; t; t = t->all_next)
+        if (t->user && t->user->proc == p)
+            t->user->sig.pending &= ~SIG_BIT(sig);
+    spin_unlock(&sched_lock);
+}
+
 int signal_send(struct process *p, int sig, const struct ksiginfo *info)
 {
     if (sig < 0 || sig > NSIG)
@@ -441,7 +449,8 @@ static bool setup_frame(struct trap_frame *tf, struct uthread *u, int sig,
     sp = (sp & ~(uint64_t)15) - 8;  /* rsp + 8 16-byte aligned, as after a call (ABI 3.2.2) */
 
     /* The FPU registers, as the program had them: saved to its area, then
-     * copied out (the handler starts from them too, as on Linux). */
+     * copied out for rt_sigreturn (the handler itself starts from a clean
+     * state, below). */
     irq_disable();
     fpu_save(u->fpu);
     irq_enable();

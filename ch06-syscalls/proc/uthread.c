@@ -133,6 +133,9 @@ int uthread_start(struct process *proc, const struct trap_frame *frame,
     u->fs_base = init->fs_base;
     u->clear_child_tid = init->clear_tid;
     u->sig.mask = init->sigmask & ~SIG_UNBLOCKABLE;
+    u->sig.altstack_sp = init->altstack_sp;
+    u->sig.altstack_size = init->altstack_size;
+    u->sig.altstack_flags = init->altstack_size ? init->altstack_flags : SS_DISABLE;
     struct user_start start = { u, { init->set_tid, init->set_tid2 }, 0, *frame };
     start.tf.cs = USER_CS;
     start.tf.ss = USER_SS;

@@ -468,17 +468,16 @@ struct mm *vm_fork(struct mm *parent, int *err)
             inode_get(copy->file);
         *tail = copy;
         tail = &copy->next;
-        if (v->shared)
+        /* A PROT_NONE region has no pages to give (a fault refuses it). */
+        if (v->shared && v->prot != PROT_NONE)
             *err = populate_range_locked(parent, v);
         if (*err == 0) {
             /* Private pages become copy-on-write in both; MAP_SHARED ones
              * stay writable, one frame for both. */
-            long n = pt_share_range(child->root, parent->root, v->start, v->end, !v->shared,
-                                    share_frame);
-            if (n < 0)
-                *err = (int)n;
-            else
-                child->pages += (size_t)n;
+            size_t n;
+            *err = pt_share_range(child->root, parent->root, v->start, v->end, !v->shared,
+                                  share_frame, &n);
+            child->pages += n;  /* counted even on failure: vm_put unmaps them */
         }
     }
     spin_unlock(&parent->lock);

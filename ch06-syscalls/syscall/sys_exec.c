@@ -92,7 +92,7 @@ static void replace_image(struct process *p, struct exec_image *img, const char 
     struct uthread *u = uthread_current();
     /* Swap the address space with interrupts off: a switch in between
      * would load the old one again (uthread_switch follows p->mm). */
-    irq_disable();
+    spin_lock(&p->lock);        /* interrupts off too; /proc's readers take p->lock */
     struct mm *old = p->mm;
     p->mm = img->mm;
     write_cr3(img->mm->root);
@@ -101,7 +101,7 @@ static void replace_image(struct process *p, struct exec_image *img, const char 
     wrmsr(MSR_KERNEL_GS_BASE, 0);
     fpu_reset(u->fpu);
     fpu_restore(u->fpu);
-    irq_enable();
+    spin_unlock(&p->lock);
     vm_put(old);                /* a vfork parent still holds it */
     process_vfork_release(p);
     fd_table_close_on_exec(p->files);

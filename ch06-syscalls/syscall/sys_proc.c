@@ -78,8 +78,9 @@ SYS(exit)
     SYS_UNUSED;
     struct process *p = process_current();
     spin_lock(&p->lock);
-    /* The status of the process is the last thread's (Linux: exit_group's
-     * or the main thread's); part 1 keeps the first exit's. */
+    /* The last thread's exit sets the process's status (Linux: the main
+     * thread's, or exit_group's); a thread that exits while others run
+     * leaves it alone. */
     if (!p->exiting && p->threads == 1)
         p->status = (int)((a0 & 0xFF) << 8);
     spin_unlock(&p->lock);
@@ -456,7 +457,7 @@ SYS(sysinfo)
     si.uptime = (int64_t)(clock_monotonic_ns() / NSEC_PER_SEC);
     si.totalram = (frame_free_count() + frame_used_count()) * PAGE_SIZE;
     si.freeram = frame_free_count() * PAGE_SIZE;
-    si.procs = 1;
+    si.procs = (uint16_t)process_count_all();
     si.mem_unit = 1;
     return copy_to_user((void *)a0, &si, sizeof(si));
 }

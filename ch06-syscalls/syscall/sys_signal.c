@@ -25,8 +25,6 @@
 #define SIG_BLOCK 0
 #define SIG_UNBLOCK 1
 #define SIG_SETMASK 2
-#define SS_ONSTACK 1
-#define SS_DISABLE 2
 #define MINSIGSTKSZ 2048
 #define SIGSET_SIZE 8               /* the kernel's sigset_t: 64 signals */
 #define ITIMER_REAL 0
@@ -62,7 +60,7 @@ SYS(rt_sigaction)
         p->sig.actions[sig - 1] = act;
         /* Ignoring a signal discards it where it is pending (POSIX). */
         if (act.handler == SIG_IGN)
-            p->sig.pending &= ~SIG_BIT(sig);
+            signal_discard(p, sig);
     }
     spin_unlock(&p->lock);
     if (a2 && copy_to_user((void *)a2, &old, sizeof(old)))

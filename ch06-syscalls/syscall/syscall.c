@@ -119,13 +119,15 @@ static bool sysret_ok(const struct trap_frame *tf)
            (tf->rflags & (RFLAGS_TF | RFLAGS_IF)) == RFLAGS_IF;
 }
 
-/* The tracer's line: the call, its arguments, its result (or "?"). */
-static void trace(struct process *p, const struct trap_frame *tf, const char *result)
+/* The tracer's line: the call, its arguments, its result (or "?"). The
+ * call and arguments are read before the handler runs: execve and
+ * rt_sigreturn replace the registers they came in. */
+static void trace(struct process *p, uint64_t nr, const uint64_t a[6], const char *result)
 {
     kprintf("%s[%d] %s(0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx) = %s\n", p->name,
-            uthread_current()->tid, name_of((unsigned)tf->rax), (unsigned long long)tf->rdi,
-            (unsigned long long)tf->rsi, (unsigned long long)tf->rdx, (unsigned long long)tf->r10,
-            (unsigned long long)tf->r8, (unsigned long long)tf->r9, result);
+            uthread_current()->tid, name_of((unsigned)nr), (unsigned long long)a[0],
+            (unsigned long long)a[1], (unsigned long long)a[2], (unsigned long long)a[3],
+            (unsigned long long)a[4], (unsigned long long)a[5], result);
 }
 
 bool syscall_dispatch(struct trap_frame *tf)
@@ -134,12 +136,13 @@ bool syscall_dispatch(struct trap_frame *tf)
     uint64_t nr = tf->rax;
     struct process *p = process_current();
     syscall_fn fn = nr < SYSCALL_MAX ? __atomic_load_n(&table[nr], __ATOMIC_ACQUIRE) : NULL;
+    const uint64_t a[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
     /* exit and exit_group never return: traced before, as strace does. */
     if (p->strace && (nr == SYS_EXIT || nr == SYS_EXIT_GROUP))
-        trace(p, tf, "?");
+        trace(p, nr, a, "?");
     long ret;
     if (fn)
-        ret = fn(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
+        ret = fn(a[0], a[1], a[2], a[3], a[4], a[5]);
     else {
         report_enosys(p, nr);
         ret = -ENOSYS;
@@ -147,7 +150,7 @@ bool syscall_dispatch(struct trap_frame *tf)
     if (p->strace) {
         char result[24];
         ksnprintf(result, sizeof(result), "%ld", ret);
-        trace(p, tf, result);
+        trace(p, nr, a, result);
     }
     tf->rax = (uint64_t)ret;
     if (thread_killed())
