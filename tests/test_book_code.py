@@ -120,3 +120,23 @@ def test_lab_markers_are_hidden_and_the_solution_shown(path, symbol, code_line):
 def test_excerpt_without_markers_keeps_its_line_numbers():
     start, end, code, unmarked = cubos_code.make_excerpt(TOP / "ch04-threads/sched/switch.S", "thread_start")
     assert not unmarked and code.count("\n") == end - start
+
+
+C_SAMPLE = """\
+#define MASK (A | B | \\
+              C)
+
+/* after(): found although the #define above splits a parenthesis over two lines. */
+static int after(void)
+{
+    return 1;
+}
+"""
+
+
+def test_a_define_continued_over_lines_keeps_the_code_after_it_findable():
+    """A #define whose parenthesis closes on its continuation line must not
+    throw the bracket count off for the rest of the file."""
+    first, last = cubos_code.excerpt_c(C_SAMPLE, "after")
+    lines = C_SAMPLE.split("\n")[first:last + 1]
+    assert lines[0].startswith("/* after()") and lines[-1] == "}", lines

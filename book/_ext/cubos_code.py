@@ -156,14 +156,16 @@ def _c_depths(masked):
     paren = [0] * (len(masked) + 1)
     b = p = 0
     in_directive = False
+    continued = False           # this line continues a directive (a "\" ended the last)
     at_line_start = True
     for i, c in enumerate(masked):
         brace[i], paren[i] = b, p
         if at_line_start and c not in " \t":
-            in_directive = c == "#"
+            in_directive = continued or c == "#"
             at_line_start = False
         if c == "\n":
-            if not masked[i - 1:i] == "\\":
+            continued = in_directive and masked[i - 1:i] == "\\"
+            if not continued:
                 in_directive = False
             at_line_start = True
             continue
