@@ -114,13 +114,24 @@ void serial_putc(char c)
 /* Move keys to the console until the UART is empty or the console is full.
  * A key the console refuses is kept, and the receive interrupt turned off
  * until serial_input_resume. The caller holds receive_lock. */
+static bool decoding_off;       /* the last byte went to a program undecoded */
+
 static void receive(void)
 {
     for (;;) {
         if (held_key == VT100_NO_KEY) {
             if (!(inb(COM1 + UART_LSR) & LSR_DATA_READY))
                 return;
-            held_key = vt100_feed(&decoder, inb(COM1 + UART_DATA));
+            unsigned char byte = inb(COM1 + UART_DATA);
+            /* A program that has the console (ch06) gets the bytes as
+             * they came, escape sequences and a lone ESC included: its
+             * terminal and its own code decode them. */
+            bool raw = console_wants_bytes();
+            if (raw != decoding_off) {
+                vt100_init(&decoder);
+                decoding_off = raw;
+            }
+            held_key = raw ? byte : vt100_feed(&decoder, byte);
         } else if (console_key(held_key)) {
             held_key = VT100_NO_KEY;
         } else {

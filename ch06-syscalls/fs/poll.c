@@ -77,7 +77,8 @@ uint64_t poll_deadline(int64_t timeout_ms)
 }
 
 /* Sleep until a notification after seen or timeout_ms (NO_DEADLINE:
- * never), or a signal (-EINTR). */
+ * never), or a signal or a kill (-EINTR: the call returns, and a killed
+ * thread ends on its way out). */
 static int wait_for(uint64_t seen, uint64_t timeout_ms)
 {
     static const struct wait_reason why = { WAIT_DEVICE, "poll", "files", "ready", NULL };
@@ -97,9 +98,7 @@ static int wait_for(uint64_t seen, uint64_t timeout_ms)
     spin_unlock(&poll_lock);
     if (timeout_ms != NO_DEADLINE)
         ktimer_stop(&w.timer);
-    if (thread_killed())
-        thread_unwind();
-    return thread_signalled() ? -EINTR : 0;
+    return thread_signalled() || thread_killed() ? -EINTR : 0;
 }
 
 int poll_wait_until(uint64_t seen, uint64_t deadline)

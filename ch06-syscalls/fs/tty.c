@@ -287,8 +287,8 @@ static long set_foreground(struct tty *t, int pgid)
     int my_sid = p->sid;
     bool exists = false;
     for (struct process *q = processes_first(); q; q = q->all_next)
-        if (q->pgid == pgid && q->sid == my_sid && !q->done)
-            exists = true;
+        if (q->pgid == pgid && q->sid == my_sid)
+            exists = true;      /* zombies not yet reaped count, as on Linux */
     spin_unlock(&proc_lock);
     spin_lock(&t->lock);
     if (t->sid != my_sid)

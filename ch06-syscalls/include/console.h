@@ -34,6 +34,11 @@ bool console_input_pending(void);
  * its program runs. NULL: keys are the kernel's again. */
 void console_set_key_sink(void (*sink)(int key, void *ctx), void *ctx);
 
+/* True while a key sink is set: the serial port then sends its bytes
+ * undecoded (a program's terminal wants ESC and escape sequences as they
+ * were typed). */
+bool console_wants_bytes(void);
+
 /* Write n bytes as they are (a terminal's processed output: no "\n" to
  * "\r\n" on the serial line). Take console_lock around it. */
 void console_write_raw(const char *s, size_t n);

@@ -38,7 +38,7 @@ uint64_t poll_deadline(int64_t timeout_ms);
 
 /* Sleep until a notification after seen, or the deadline. 0, or
  * -ETIMEDOUT once the deadline has passed (at once if it has), or -EINTR
- * when a signal came for the thread. A killed thread unwinds. May sleep. */
+ * when a signal came for the thread or it was killed. May sleep. */
 int poll_wait_until(uint64_t seen, uint64_t deadline);
 
 /* f's readiness now, and in *version a count that grows with each change

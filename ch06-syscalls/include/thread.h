@@ -55,6 +55,7 @@ struct thread {
     struct uthread *user;       /* a user thread's program state (process.h), else NULL */
     bool leaving;               /* a user thread leaving its program: not to be killed halfway */
     bool interruptible;         /* in an interruptible wait: a signal ends it (signal.h) */
+    bool killable;              /* in a wait a kill ends by returning, not unwinding */
     bool signalled;             /* a signal waits for it in user mode: such waits end at once */
 };
 
@@ -111,9 +112,13 @@ void thread_yield(void);
 void thread_sleep_ms(uint64_t ms);
 
 /* Interruptible waits (ch06 part 2): like wait_sleep and thread_sleep_ms,
- * but a signal for the thread (sched_signal) ends them early: -EINTR then,
- * else 0. The system calls a program may block in use these. */
+ * but a signal for the thread (sched_signal) ends them early, and so does
+ * a kill, which returns rather than unwinds: -EINTR then, else 0. The
+ * system calls a program may block in use these, so that a call ended by
+ * a kill still releases what it holds on its way out. */
 int wait_sleep_intr(struct wait_queue *wq, struct spinlock *lock, const struct wait_reason *why);
+/* The same, ended by a kill only (signals wait): vfork's, execve's. */
+int wait_sleep_killable(struct wait_queue *wq, struct spinlock *lock, const struct wait_reason *why);
 int thread_sleep_ms_intr(uint64_t ms);
 /* thread_park's interruptible twin: the caller has no lock back either way. */
 int thread_park_intr(struct spinlock *const *held, int n, const struct wait_reason *why);

@@ -102,6 +102,11 @@ bool console_input_pending(void)
     return __atomic_load_n(&key_tail, __ATOMIC_ACQUIRE) != __atomic_load_n(&key_head, __ATOMIC_ACQUIRE);
 }
 
+bool console_wants_bytes(void)
+{
+    return __atomic_load_n(&key_sink, __ATOMIC_RELAXED) != NULL;
+}
+
 void console_set_key_sink(void (*sink)(int key, void *ctx), void *ctx)
 {
     spin_lock(&input_lock);

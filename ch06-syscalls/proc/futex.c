@@ -101,7 +101,7 @@ long futex_wait(struct process *p, uint64_t uaddr, uint32_t val, uint64_t timeou
     if (timeout_ms != UINT64_MAX)
         ktimer_stop(&w.timer);
     if (thread_killed())
-        thread_unwind();
+        err = -EINTR;           /* the call returns; the thread ends on its way out */
     if (err == 0 && w.timed_out)
         err = -ETIMEDOUT;
     return err;

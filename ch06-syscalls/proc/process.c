@@ -292,6 +292,7 @@ long process_fork(const struct trap_frame *frame, const struct clone_request *re
     memcpy(p->name, parent->name, sizeof(p->name));
     memcpy(p->exe, parent->exe, sizeof(p->exe));
     memcpy(p->cmdline, parent->cmdline, sizeof(p->cmdline));
+    p->cmdline_len = parent->cmdline_len;
     p->exit_signal = (int)(req->flags & CLONE_SIGNAL_MASK);
     spin_lock(&parent->lock);
     memcpy(p->sig.actions, parent->sig.actions, sizeof(p->sig.actions));
@@ -361,8 +362,8 @@ long process_fork(const struct trap_frame *frame, const struct clone_request *re
         /* Until the child execs or ends it runs on our memory: we wait,
          * not to be interrupted (Linux lets only a fatal signal in). */
         spin_lock(&proc_lock);
-        while (p->vfork_pending)
-            wait_sleep(&p->vfork_wait, &proc_lock, &why);
+        while (p->vfork_pending && wait_sleep_killable(&p->vfork_wait, &proc_lock, &why) == 0)
+            ;
         spin_unlock(&proc_lock);
     }
     process_put(p);
@@ -573,8 +574,8 @@ int process_single_thread(void)
     spin_unlock(&p->lock);
     kill_others(p, me);
     spin_lock(&p->lock);
-    while (p->threads > 1 && !thread_killed())
-        wait_sleep(&p->threads_gone, &p->lock, &why);
+    while (p->threads > 1 && wait_sleep_killable(&p->threads_gone, &p->lock, &why) == 0)
+        ;
     p->execing = false;
     spin_unlock(&p->lock);
     return thread_killed() ? -EINTR : 0;    /* killed meanwhile: no new image */

@@ -468,7 +468,7 @@ void thread_sleep_ms(uint64_t ms)
         schedule();
     }
     spin_unlock(&sched_lock);
-    if (t->killed)
+    if (t->killed && !t->interruptible && !t->killable)
         thread_unwind();
 }
 
@@ -519,7 +519,10 @@ void wait_sleep(struct wait_queue *wq, struct spinlock *lock, const struct wait_
     if (!t->killed && !(t->interruptible && t->signalled))
         sched_block(wq, why);
     spin_unlock(&sched_lock);
-    if (t->killed)
+    /* A killed thread unwinds, unless its wait returns instead (the
+     * system calls' waits: the call lets go of what it holds on its way
+     * out, and the thread ends there). */
+    if (t->killed && !t->interruptible && !t->killable)
         thread_unwind();
     spin_lock(lock);
 }
@@ -530,7 +533,16 @@ int wait_sleep_intr(struct wait_queue *wq, struct spinlock *lock, const struct w
     t->interruptible = true;
     wait_sleep(wq, lock, why);
     t->interruptible = false;
-    return t->signalled ? -EINTR : 0;
+    return t->signalled || t->killed ? -EINTR : 0;
+}
+
+int wait_sleep_killable(struct wait_queue *wq, struct spinlock *lock, const struct wait_reason *why)
+{
+    struct thread *t = thread_current();
+    t->killable = true;
+    wait_sleep(wq, lock, why);
+    t->killable = false;
+    return t->killed ? -EINTR : 0;
 }
 
 int thread_sleep_ms_intr(uint64_t ms)
@@ -539,7 +551,7 @@ int thread_sleep_ms_intr(uint64_t ms)
     t->interruptible = true;
     thread_sleep_ms(ms);
     t->interruptible = false;
-    return t->signalled ? -EINTR : 0;
+    return t->signalled || t->killed ? -EINTR : 0;
 }
 
 int thread_park_intr(struct spinlock *const *held, int n, const struct wait_reason *why)
@@ -548,7 +560,7 @@ int thread_park_intr(struct spinlock *const *held, int n, const struct wait_reas
     t->interruptible = true;
     thread_park(held, n, why);
     t->interruptible = false;
-    return t->signalled ? -EINTR : 0;
+    return t->signalled || t->killed ? -EINTR : 0;
 }
 
 bool thread_signalled(void)

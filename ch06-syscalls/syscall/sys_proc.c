@@ -313,10 +313,12 @@ SYS(setpgid)
     else if (p->sid != me->sid || p->sid == p->pid)
         err = -EPERM;           /* another session, or a session leader */
     else if (pgid != p->pid) {
-        /* Joining a group: one that exists in the same session. */
+        /* Joining a group: one that exists in the same session (a zombie
+         * not yet waited for still counts: a pipeline's first command may
+         * have ended before the last one joins its group). */
         bool found = false;
         for (struct process *q = processes_first(); q; q = q->all_next)
-            if (q->pgid == pgid && q->sid == me->sid && !q->done)
+            if (q->pgid == pgid && q->sid == me->sid)
                 found = true;
         if (!found)
             err = -EPERM;
@@ -336,7 +338,7 @@ SYS(setsid)
     /* A group leader may not: its group would straddle two sessions. */
     bool leader = false;
     for (struct process *q = processes_first(); q; q = q->all_next)
-        if (q->pgid == me->pid && !q->done)
+        if (q->pgid == me->pid)
             leader = true;
     if (leader) {
         ret = -EPERM;
