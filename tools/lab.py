@@ -306,8 +306,10 @@ def make_lab(chapter, names, out, top=TOP):
     (out / "tests" / "pytest.ini").write_text(re.sub(r"(?m)^testpaths = .*$", f"testpaths = {chapter}", ini))
     (out / "tools").mkdir()
     # The chapter's build uses some of the top-level tools (ch06 on: the
-    # initrd packer and the third-party source fetch for mujs).
-    for tool in ("deps.sh", "lab.py", "mkinitrd.py", "fetch-source.sh", "build-mujs.sh"):
+    # initrd packer and the third-party source fetch and builds for mujs
+    # and busybox, with busybox's kept configuration).
+    for tool in ("deps.sh", "lab.py", "mkinitrd.py", "fetch-source.sh", "build-mujs.sh",
+                 "build-busybox.sh", "busybox.config"):
         shutil.copy2(top / "tools" / tool, out / "tools" / tool)
     (out / "tools" / "labs.json").write_text(json.dumps({"chapter": chapter, "labs": labs}, indent=2) + "\n")
     (out / "Makefile").write_text(MAKEFILE.format(chapter=chapter, labs=", ".join(names)))
