@@ -163,6 +163,9 @@ void process_notify_parent(struct process *child, int why);
 /* The calling thread's process, or NULL in a kernel thread. */
 struct process *process_current(void);
 
+/* The calling thread's process's current directory, referenced (inode_put it). */
+struct inode *process_cwd(void);
+
 /* The calling thread's descriptor table (its process's). */
 struct fd_table *process_files(void);
 

@@ -79,6 +79,16 @@ struct process *process_current(void)
     return u ? u->proc : NULL;
 }
 
+struct inode *process_cwd(void)
+{
+    struct process *p = process_current();
+    spin_lock(&p->lock);        /* chdir swaps it under the lock, then lets the old one go */
+    struct inode *cwd = p->cwd;
+    inode_get(cwd);
+    spin_unlock(&p->lock);
+    return cwd;
+}
+
 struct fd_table *process_files(void)
 {
     return process_current()->files;
@@ -297,8 +307,7 @@ long process_fork(const struct trap_frame *frame, const struct clone_request *re
     spin_lock(&parent->lock);
     memcpy(p->sig.actions, parent->sig.actions, sizeof(p->sig.actions));
     spin_unlock(&parent->lock);
-    inode_get(parent->cwd);
-    p->cwd = parent->cwd;
+    p->cwd = process_cwd();
     p->files = fd_table_copy(parent->files);
     if (req->flags & CLONE_VM) {
         vm_get(parent->mm);
@@ -443,14 +452,15 @@ static bool group_has_stopped(int pgid)
     return stopped;
 }
 
-/* p has ended. A group it leaves orphaned (its own, or one of its
- * children's, in its session) with a stopped member could never be
- * continued by a shell: POSIX has it sent SIGHUP, then SIGCONT, so that
- * it ends or goes on (a job stopped with ^Z when its shell exits). */
-static void hang_up_orphaned_groups(struct process *p, const int *groups, int n)
+/* A process has ended that kept each of groups from being orphaned. One
+ * that is orphaned now, with a stopped member, could never be continued
+ * by a shell: POSIX has it sent SIGHUP, then SIGCONT, so that it ends or
+ * goes on (a job stopped with ^Z when its shell exits). A group that was
+ * orphaned already (a program the kernel's shell ran) is left alone. */
+static void hang_up_orphaned_groups(const int *groups, int n)
 {
-    for (int i = -1; i < n; i++) {
-        int pgid = i < 0 ? p->pgid : groups[i];
+    for (int i = 0; i < n; i++) {
+        int pgid = groups[i];
         if (group_has_stopped(pgid) && signal_group_orphaned(pgid)) {
             signal_send_group(pgid, SIGHUP);
             signal_send_group(pgid, SIGCONT);
@@ -474,11 +484,16 @@ static void finish(struct process *p)
     process_vfork_release(p);
     spin_lock(&proc_lock);
     p->done = true;
-    /* The groups its children are in, before they move (see below). */
-    int children_groups[ORPHAN_CHECKS], ngroups = 0;
+    /* The groups p kept from being orphaned, which its end may orphan
+     * (see hang_up_orphaned_groups): its own, if its parent is in another
+     * group of its session; its children's in other groups of it. */
+    int groups[ORPHAN_CHECKS], ngroups = 0;
+    struct process *pp = p->parent;
+    if (pp && pp->pgid != p->pgid && pp->sid == p->sid)
+        groups[ngroups++] = p->pgid;
     for (struct process *c = p->children; c && ngroups < ORPHAN_CHECKS; c = c->sibling)
         if (c->pgid != p->pgid && c->sid == p->sid)
-            children_groups[ngroups++] = c->pgid;
+            groups[ngroups++] = c->pgid;
     struct process *drop = reparent_children(p);
     bool reap_now = false;
     if (p->parent == NULL && p->linked) {
@@ -501,7 +516,7 @@ static void finish(struct process *p)
     }
     wait_wake_all(&p->done_wait);
     spin_unlock(&proc_lock);
-    hang_up_orphaned_groups(p, children_groups, ngroups);
+    hang_up_orphaned_groups(groups, ngroups);
     while (drop) {
         struct process *next = drop->sibling;
         process_put(drop);

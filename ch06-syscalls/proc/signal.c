@@ -443,7 +443,8 @@ static bool setup_frame(struct trap_frame *tf, struct uthread *u, int sig,
     else
         sp -= RED_ZONE;
     size_t fpu_bytes = fpu_area_size();
-    sp = (sp - fpu_bytes) & ~(uint64_t)(FPSTATE_ALIGN - 1);
+    /* The FPU state, and after it XSAVE's closing magic word, 4 bytes. */
+    sp = (sp - fpu_bytes - (fpu_uses_xsave() ? sizeof(uint32_t) : 0)) & ~(uint64_t)(FPSTATE_ALIGN - 1);
     uint64_t fpstate = sp;
     sp -= sizeof(struct rt_sigframe);
     sp = (sp & ~(uint64_t)15) - 8;  /* rsp + 8 16-byte aligned, as after a call (ABI 3.2.2) */

@@ -286,20 +286,21 @@ static struct thread *create(const char *name, unsigned pages, void (*entry)(voi
     return t;
 }
 
-/* t no longer counts in its job: the job's end need not wait for it.
- * sched_lock held. */
-static void leave_job(struct thread *t)
+/* t no longer counts in its job's threads: the job's end need not wait
+ * for it. sched_lock held. */
+static void job_drop(struct thread *t)
 {
     if (t->job && --t->job->threads == 0)
         for (struct thread *w; (w = queue_pop(&t->job->gone)) != NULL;)
             make_ready(w);
-    t->job = NULL;
 }
 
 void thread_leave_job(void)
 {
     spin_lock(&sched_lock);
-    leave_job(this_cpu()->current);
+    struct thread *t = this_cpu()->current;
+    job_drop(t);
+    t->job = NULL;
     spin_unlock(&sched_lock);
 }
 
@@ -339,7 +340,7 @@ void thread_exit(void)
         panic("the idle thread cannot exit");
     t->state = THREAD_ZOMBIE;
     sched_counts.live--;
-    leave_job(t);
+    job_drop(t);                /* still its job's: the job's end detaches it if unjoined */
     if (t->detached) {
         t->next = graveyard;
         graveyard = t;

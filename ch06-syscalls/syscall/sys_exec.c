@@ -147,8 +147,11 @@ SYS(execve)
     if (err == 0)
         err = copy_vector(&args, a2, &args.envp);
     struct exec_image img;
-    if (err == 0)
-        err = exec_load(p->cwd, path, args.argv, args.envp, false, &img);
+    if (err == 0) {
+        struct inode *cwd = process_cwd();
+        err = exec_load(cwd, path, args.argv, args.envp, false, &img);
+        inode_put(cwd);
+    }
     if (err == 0) {
         err = process_single_thread();
         if (err)

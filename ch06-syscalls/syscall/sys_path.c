@@ -82,8 +82,7 @@ static char *user_path(uint64_t upath, int *err)
 static int start_dir(int64_t dirfd, const char *path, struct inode **dir)
 {
     if (path[0] == '/' || (int)dirfd == AT_FDCWD) {
-        *dir = process_current()->cwd;
-        inode_get(*dir);
+        *dir = process_cwd();
         return 0;
     }
     struct file *f = fd_get(process_files(), (int)dirfd);
@@ -170,8 +169,7 @@ static int at_inode(int64_t dirfd, uint64_t upath, uint64_t flags, struct inode 
     if (path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
         path_buf_free(path);
         if ((int)dirfd == AT_FDCWD) {
-            *out = process_current()->cwd;
-            inode_get(*out);
+            *out = process_cwd();
             return 0;
         }
         struct file *f = fd_get(process_files(), (int)dirfd);
@@ -519,7 +517,9 @@ SYS(getcwd)
     char *buf = path_buf_alloc();
     if (buf == NULL)
         return -ENOMEM;
-    int len = vfs_path_of(process_current()->cwd, buf, PATH_MAX);
+    struct inode *cwd = process_cwd();
+    int len = vfs_path_of(cwd, buf, PATH_MAX);
+    inode_put(cwd);
     long r = len;
     if (len >= 0)
         r = (size_t)len + 1 > a1 ? -ERANGE :

@@ -25,10 +25,11 @@
  *     only _exit(0)s. A child must end with status 0, SIGKILL or SIGTERM.
  *   - a signal action: kill, tgkill (to itself or a sibling thread) or
  *     raise of a caught signal; setitimer with a tiny one-shot or periodic
- *     time, or alarm(1); rt_sigprocmask blocking, unblocking or setting a
- *     random set of the caught signals (sometimes with SIGKILL and SIGSTOP,
- *     which must stay out of the mask); rt_sigpending, which must report
- *     blocked signals only; sigaltstack, which must report the thread's own;
+ *     time (after alarm(1) now and then), and getitimer; rt_sigprocmask
+ *     blocking, unblocking or setting a random set of the caught signals
+ *     (sometimes with SIGKILL and SIGSTOP, which must stay out of the
+ *     mask); rt_sigpending, which must report blocked signals only;
+ *     sigaltstack, which must report the thread's own;
  *     sigsuspend woken by a short setitimer.
  *
  * The caught signals are SIGUSR1, SIGUSR2, SIGALRM, SIGCHLD, SIGWINCH and
@@ -168,7 +169,7 @@
 
 /* How often, per thread, at random: about once in so many calls. */
 #define SIGNAL_EVERY    64                  /* a signal action */
-#define FORK_EVERY      500                 /* a fork */
+#define FORK_EVERY      2000                /* a fork: see fork_child */
 #define VFORK_EVERY     8                   /* of the forks, a vfork */
 #define CHILD_CALLS_MAX 400                 /* a child's burst: 1..this many calls */
 #define DEFERRED_MAX    3                   /* children a thread leaves unreaped at once */
@@ -671,22 +672,18 @@ static void signal_action(struct fuzzer *f)
         if (raise(sig) != 0)
             fail("raise(%d): %s", sig, strerror(errno));
         break;
-    case 3: {
+    case 3:
+    case 4: {
+        /* alarm(1) is replaced at once: a second without SIGALRM would
+         * keep a sigsuspend of another thread waiting that long. */
+        if (rnd(f) % 4 == 0)
+            alarm(1);
         long interval = rnd(f) % 8 == 0 ? 1000 + (long)(rnd(f) % 4000) : 0;
         struct itimerval t = { { 0, interval }, { 0, 1 + (long)(rnd(f) % SLEEP_MAX_US) } }, old;
-        if (setitimer(ITIMER_REAL, &t, &old) != 0)
+        if (setitimer(ITIMER_REAL, &t, &old) != 0 || getitimer(ITIMER_REAL, &old) != 0)
             fail("setitimer: %s", strerror(errno));
         break;
     }
-    case 4:
-        if (rnd(f) % 4 == 0) {
-            alarm(1);
-        } else {
-            struct itimerval t;
-            if (getitimer(ITIMER_REAL, &t) != 0)
-                fail("getitimer: %s", strerror(errno));
-        }
-        break;
     case 5:
     case 6:
         shuffle_mask(f);
@@ -785,6 +782,7 @@ static void end_child(struct fuzzer *f, pid_t pid, uint64_t way)
         reap(f, pid);
         break;
     case 2:
+    case 3:
         stop_and_continue(f, pid);
         break;
     default:
@@ -865,7 +863,11 @@ static pid_t vfork_exit(void)
 
 /* Fork (or vfork) a child and deal with it, as the numbers drawn say;
  * all drawn before, so the same seed draws the same whatever the calls
- * return. */
+ * return. A fork is the dearest thing the fuzzer does: the parent's pages
+ * become copy-on-write, and on cubos each page its threads then write
+ * costs a TLB shootdown, an NMI to the other CPU and a wait for its
+ * answer; under TCG on a busy host, about a second per fork. Hence one
+ * fork in FORK_EVERY calls, not more. */
 static void fork_child(struct fuzzer *f)
 {
     uint64_t plan = rnd(f), child_rng = rnd(f) | 1, way = rnd(f), old_way = rnd(f);

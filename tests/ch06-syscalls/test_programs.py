@@ -204,10 +204,13 @@ def test_fuzzer_with_smap_leaves_the_kernel_up_and_its_memory_back(chapter):
     assert re.search(r"SMEP on, SMAP on, UMIP on", m.transcript)
     run(m, "fuzz 200000 4 777", r"exit status 0", timeout=300)     # warm-up
     heap_bytes, heap_objects, frames = settled_mem(m)
+    # The second line: its forks, all reaped, and the signals it sent itself.
     out = run(m, f"fuzz {FUZZ_CALLS} 4 4242",
               rf"fuzz: {FUZZ_CALLS} syscalls in 4 threads, \d+ returned ENOSYS, \d+ returned EFAULT\n"
+              r"fuzz: (\d+) forks \(\1 children reaped\), \d+ signals handled;.*\n"
               r"\[\d+\] /bin/fuzz: exit status 0", timeout=600)
-    assert "could not remove" not in out, out
+    assert "could not remove" not in out and "FAILED" not in out, out
+    assert not re.search(r"fuzz: 0 forks", out), "the fuzzer forked no child"
     text = m.transcript
     for bad in ("EXCEPTION", "PANIC", "heap: kfree", "was stopped by the fault"):
         assert bad not in text, f"{bad!r} in the transcript"
