@@ -7,13 +7,17 @@
  *
  * then `NAME: all N checks passed` (status 0) or `NAME: K of N checks
  * failed` (status 1): what a grader, or a person, reads. Only the parent
- * process reports: children tell it through exit statuses and pipes.
+ * process reports: children tell it through exit statuses and pipes, so
+ * the two helpers for children are here too.
  */
 #ifndef CUBOS_USER_CHECK_H
 #define CUBOS_USER_CHECK_H
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int checks, failures;
 
@@ -42,6 +46,27 @@ static int check_summary(const char *name)
     else
         printf("%s: %d of %d checks failed\n", name, failures, checks);
     return failures != 0;
+}
+
+/* fork, or end the program: a test cannot go on without its child. What
+ * is buffered is written first, or both processes would print it. */
+__attribute__((unused)) static pid_t must_fork(void)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("fork");
+        exit(1);
+    }
+    return pid;
+}
+
+/* Wait for pid; its wait status (-1 if there was none to wait for). */
+__attribute__((unused)) static int reap(pid_t pid)
+{
+    int status = -1;
+    waitpid(pid, &status, 0);
+    return status;
 }
 
 #endif

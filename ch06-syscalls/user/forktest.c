@@ -53,27 +53,6 @@ static const char *status_text(int status)
     return text;
 }
 
-/* fork, or end the program: every check below needs its child. */
-static pid_t must_fork(void)
-{
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0) {
-        perror("forktest: fork");
-        exit(1);
-    }
-    return pid;
-}
-
-/* Wait for pid with wait4; its status, or -1 if wait4 returned another pid. */
-static int reap(pid_t pid)
-{
-    int status;
-    struct rusage usage;
-    pid_t got = wait4(pid, &status, 0, &usage);
-    return got == pid ? status : -1;
-}
-
 static char static_big[BIG_BYTES];
 
 /* 1 if all n bytes at p are c. */

@@ -43,25 +43,6 @@ static void must_pipe(int fds[2], int flags)
     }
 }
 
-static pid_t must_fork(void)
-{
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0) {
-        perror("pipetest: fork");
-        exit(1);
-    }
-    return pid;
-}
-
-/* Wait for pid; its wait status. */
-static int reap(pid_t pid)
-{
-    int status = -1;
-    waitpid(pid, &status, 0);
-    return status;
-}
-
 /* Read exactly n bytes unless end of file or an error comes first. */
 static ssize_t read_full(int fd, char *buf, size_t n)
 {

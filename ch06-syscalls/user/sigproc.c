@@ -35,24 +35,6 @@
 #define TICKS 3
 #define GROUP_EXIT 42
 
-static pid_t must_fork(void)
-{
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0) {
-        perror("sigproc: fork");
-        exit(1);
-    }
-    return pid;
-}
-
-static int reap(pid_t pid)
-{
-    int status = -1;
-    waitpid(pid, &status, 0);
-    return status;
-}
-
 static volatile sig_atomic_t handled;
 static siginfo_t last_info;
 static int alarm_pipe = -1;   /* where the SIGALRM handler writes, if >= 0 */
