@@ -295,18 +295,23 @@ def run_gdb(kernel, port, commands, timeout=60):
 
 
 def mem(m):
-    """What `mem` prints: the frames line and the heap line."""
-    return m.command("mem", r"\n(frames: .*\nheap: .*)\n").group(1)
+    """What `mem` prints: the frames line, the heap line and (from ch04 on)
+    the line of thread stacks kept for reuse, up to the next prompt."""
+    return m.command("mem", r"\n(frames: .*\nheap: .*\n(?:stacks: .*\n)?)cubos> ").group(1)
 
 
 def mem_usage(text):
     """From `mem`'s lines: (heap bytes in use, heap objects, frames in use
-    outside the heap's pages). The heap keeps emptied pages for its next
-    objects, so a page more or less in it is not a leak; as the kernel's
-    own self tests do, count its pages apart."""
+    outside the heap's pages and the cached stacks). The heap keeps emptied
+    pages for its next objects, and the scheduler the stacks of a few
+    ended threads for its next ones (one more of them is kept when two
+    threads happened to overlap), so a page more or less there is not a
+    leak; as the kernel's own self tests do, count those pages apart."""
     frames = int(re.search(r"frames: \d+ free \(\d+ MiB\), (\d+) in use", text).group(1))
     heap = re.search(r"heap: (\d+) bytes in (\d+) objects, (\d+) pages", text)
-    return int(heap.group(1)), int(heap.group(2)), frames - int(heap.group(3))
+    stacks = re.search(r"stacks: (\d+) pages", text)
+    cached = int(stacks.group(1)) if stacks else 0
+    return int(heap.group(1)), int(heap.group(2)), frames - int(heap.group(3)) - cached
 
 
 def settled_mem(m, expected=None, seconds=3):

@@ -31,6 +31,10 @@ def check_lab(name, tmp):
         labs = lab.make_lab(chapter, [name], tree)
     except lab.LabError as err:
         return [f"lab {name}: make lab {chapter}: {err}"]
+    # The third-party builds (mujs, busybox) are the main tree's: its
+    # .cache is shared, not fetched and compiled again for each lab.
+    if (TOP / ".cache").is_dir():
+        (tree / ".cache").symlink_to(TOP / ".cache")
     # The full chapter's objects, when built, save compiling what the lab
     # left alone: the stripped files are newer than them, so make rebuilds
     # those and links the kernel again.

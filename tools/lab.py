@@ -314,7 +314,7 @@ def make_lab(chapter, names, out, top=TOP):
     (out / "tools" / "labs.json").write_text(json.dumps({"chapter": chapter, "labs": labs}, indent=2) + "\n")
     (out / "Makefile").write_text(MAKEFILE.format(chapter=chapter, labs=", ".join(names)))
     (out / "LAB.md").write_text(lab_md(chapter, labs))
-    (out / ".gitignore").write_text("build/\ntests/out/\n__pycache__/\n")
+    (out / ".gitignore").write_text("build/\n.cache/\ntests/out/\n__pycache__/\n")
     return labs
 
 

@@ -19,6 +19,10 @@ int thread_stack_alloc(uint64_t *top);
 /* Unmap slot's stack and free its frames. */
 void thread_stack_free(int slot);
 
+/* Pages of freed stacks kept mapped for the next threads (at most
+ * STACK_CACHE stacks' worth): memory in use that is not a leak. */
+unsigned thread_stack_cached_pages(void);
+
 /* The slot whose guard page holds addr, or -1. */
 int thread_stack_guard_slot(uint64_t addr);
 

@@ -22,6 +22,7 @@
 #include "smp.h"
 #include "string.h"
 #include "thread.h"
+#include "thread_stack.h"
 #include "timer.h"
 #include "x86.h"
 
@@ -70,6 +71,7 @@ static void cmd_mem(int argc, char **argv)
             frame_free_count() * PAGE_SIZE >> 20, frame_used_count());
     kprintf("heap: %zu bytes in %zu objects, %zu pages, %zu errors caught\n",
             h.bytes_in_use, h.objects_in_use, h.pages, h.errors);
+    kprintf("stacks: %u pages of ended threads kept mapped for reuse\n", thread_stack_cached_pages());
 }
 
 static void cmd_reboot(int argc, char **argv)

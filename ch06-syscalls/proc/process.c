@@ -271,8 +271,10 @@ struct process *process_spawn(const char *path, char *const argv[], char *const 
         p->mm = img.mm;
         p->files = fd_table_create_console();
         p->cwd = vfs_root();
-        if (p->files == NULL)
+        if (p->files == NULL) {
             *err = -ENOMEM;
+            kprintf("run: %s: out of memory\n", path);
+        }
     }
     if (*err == 0) {
         struct trap_frame tf;
@@ -284,6 +286,7 @@ struct process *process_spawn(const char *path, char *const argv[], char *const 
         if (tid >= 0)
             return p;
         *err = tid;
+        kprintf("run: %s: %s\n", path, tid == -EAGAIN ? "too many processes" : "out of memory");
     }
     process_put(p);
     return NULL;

@@ -145,6 +145,9 @@ int uthread_start(struct process *proc, const struct trap_frame *frame,
     proc->threads++;
     proc->refs++;
     spin_unlock(&proc->lock);
+    /* Read before the thread exists: it may run, end and free u on
+     * another CPU before thread_create_arg has even returned. */
+    int tid = u->tid;
     struct thread *t = thread_create_arg(proc->name, user_thread_main, &start, sizeof(start));
     if (t == NULL) {
         spin_lock(&proc->lock);
@@ -157,7 +160,6 @@ int uthread_start(struct process *proc, const struct trap_frame *frame,
         kfree(u);
         return -ENOMEM;
     }
-    int tid = u->tid;
     thread_detach(t);
     return tid;
 }

@@ -115,6 +115,16 @@ void thread_stack_free(int slot)
     give_slot(slot);
 }
 
+unsigned thread_stack_cached_pages(void)
+{
+    spin_lock(&lock);
+    unsigned pages = 0;
+    for (int i = 0; i < ncached; i++)
+        pages += slot_pages[cached_slots[i]];
+    spin_unlock(&lock);
+    return pages;
+}
+
 int thread_stack_guard_slot(uint64_t addr)
 {
     if (addr < THREAD_STACKS_BASE || addr >= THREAD_STACKS_BASE + (uint64_t)THREAD_STACK_SLOTS * SLOT_SIZE)
