@@ -1,0 +1,41 @@
+/*
+ * ifconfig.c: the shell's `ifconfig`: each network interface, its driver
+ * and MAC address, its link, and its counters, drops by reason included.
+ */
+#include <stdint.h>
+
+#include "kprintf.h"
+#include "netdev.h"
+#include "shell.h"
+
+static void cmd_ifconfig(int argc, char **argv)
+{
+    if (argc != 1) {
+        kprintf("usage: %s (no arguments)\n", argv[0]);
+        return;
+    }
+    struct netdev *dev = netdev_get(0);
+    if (dev == NULL) {
+        kprintf("ifconfig: no network interfaces\n");
+        return;
+    }
+    for (unsigned i = 0; (dev = netdev_get(i)) != NULL; i++) {
+        dev->refresh(dev);
+        const struct netdev_stats *s = &dev->stats;
+        char mac[18];
+        netdev_format_mac(dev->mac, mac);
+        kprintf("%s: %s, MAC %s, link %s, IRQ %u\n", dev->name, dev->driver, mac,
+                dev->link_up ? "up" : "down", dev->irq);
+        kprintf("    rx %llu packets, %llu bytes; dropped %llu, errors %llu, missed %llu\n",
+                (unsigned long long)s->rx_packets, (unsigned long long)s->rx_bytes,
+                (unsigned long long)s->rx_dropped, (unsigned long long)s->rx_errors,
+                (unsigned long long)s->rx_missed);
+        kprintf("    tx %llu packets, %llu bytes; dropped %llu\n", (unsigned long long)s->tx_packets,
+                (unsigned long long)s->tx_bytes, (unsigned long long)s->tx_dropped);
+        kprintf("    interrupts %llu\n", (unsigned long long)s->interrupts);
+    }
+}
+
+const struct shell_command ifconfig_command = {
+    "ifconfig", "ifconfig", "the network interfaces: MAC, link, packet and drop counts", cmd_ifconfig,
+};

@@ -1,0 +1,17 @@
+/*
+ * net.c: bringing the network up at boot: each driver looks for its cards
+ * on the PCI bus (pci_init found them), then the machine is told which
+ * interfaces there are, or that there is none.
+ */
+#include "e1000.h"
+#include "kprintf.h"
+#include "net.h"
+#include "netdev.h"
+
+void net_init(void)
+{
+    e1000_init();
+    if (netdev_get(0) == NULL)
+        kprintf("net: no network card (QEMU gives an e1000 unless told -nic none); "
+                "the kernel runs without a network\n");
+}

@@ -1,0 +1,78 @@
+"""ch07-net: the e1000 driver: the card comes up with its MAC address and
+link, frames go out and come back through its rings and its interrupt
+(ARP, answered by QEMU's user network), every packet and drop is counted,
+and a machine without a network card boots and says so."""
+import re
+
+from harness import Machine, mem, mem_usage
+
+PROMPT = r"cubos> "
+QEMU_GATEWAY_MAC = "52:55:0a:00:02:02"      # QEMU's user network answers for 10.0.2.2
+QEMU_DNS_MAC = "52:55:0a:00:02:03"          # and for 10.0.2.3
+
+
+def shell(chapter, name, extra=()):
+    m = Machine(chapter, name, options="", extra=extra).start()
+    m.expect(PROMPT)
+    return m
+
+
+def ifconfig(m):
+    out = m.command("ifconfig", r"ifconfig\n((?:.*\n)*?)" + PROMPT).group(1)
+    counts = {}
+    for direction in ("rx", "tx"):
+        line = re.search(rf"^    {direction} (\d+) packets, (\d+) bytes; dropped (\d+)", out, re.M)
+        assert line, out
+        counts[direction] = tuple(int(x) for x in line.groups())
+    counts["interrupts"] = int(re.search(r"^    interrupts (\d+)$", out, re.M).group(1))
+    return out, counts
+
+
+def test_the_e1000_comes_up_and_arp_goes_out_and_back(chapter):
+    m = shell(chapter, "net-e1000")
+    assert re.search(r"^e1000: eth0 at 00:03\.0, MAC 52:54:00:12:34:56, link up, IRQ (9|10|11)$",
+                     m.transcript, re.M), "the boot line names the card, its MAC and its link"
+    _, before = ifconfig(m)
+    m.command("arping 10.0.2.2", rf"arping: 10\.0\.2\.2 is at {QEMU_GATEWAY_MAC} \(request \d, "
+                                 rf"answered in [\d.]+ ms\)\n" + PROMPT, timeout=30)
+    m.command("arping 10.0.2.3", rf"arping: 10\.0\.2\.3 is at {QEMU_DNS_MAC} \(request 1,", timeout=30)
+    out, after = ifconfig(m)
+    assert out.startswith("eth0: e1000, MAC 52:54:00:12:34:56, link up, IRQ"), out
+    assert after["tx"][0] - before["tx"][0] >= 2 and after["tx"][1] - before["tx"][1] >= 2 * 42
+    assert after["rx"][0] - before["rx"][0] >= 2, "two replies received"
+    assert after["interrupts"] > before["interrupts"], "the replies came by interrupt"
+    assert after["rx"][2] == 0 and after["tx"][2] == 0, "nothing dropped"
+
+
+def test_an_address_nobody_has_gets_no_reply_and_memory_comes_back(chapter):
+    m = shell(chapter, "net-noreply")
+    m.command("arping 10.0.2.2", r"is at", timeout=30)       # warm: first-use allocations
+    before = mem_usage(mem(m))
+    m.command("arping 10.0.2.77", r"arping: no reply from 10\.0\.2\.77 to 3 requests on eth0\n"
+                                  + PROMPT, timeout=30)
+    for _ in range(5):
+        m.command("arping 10.0.2.2", r"is at", timeout=30)
+    assert mem_usage(mem(m)) == before
+
+
+def test_the_mac_address_comes_from_the_cards_eeprom(chapter):
+    m = shell(chapter, "net-mac", extra=("-nic", "user,model=e1000,mac=52:54:00:ab:cd:ef"))
+    assert re.search(r"^e1000: eth0 at 00:03\.0, MAC 52:54:00:ab:cd:ef, ", m.transcript, re.M)
+    m.command("arping 10.0.2.2", rf"is at {QEMU_GATEWAY_MAC}", timeout=30)
+
+
+def test_without_a_network_card_the_kernel_boots_and_says_so(chapter):
+    m = shell(chapter, "net-none", extra=("-nic", "none"))
+    assert re.search(r"^net: no network card .*the kernel runs without a network$", m.transcript, re.M)
+    m.command("ifconfig", r"ifconfig: no network interfaces\n" + PROMPT)
+    m.command("arping 10.0.2.2", r"arping: no network interface\n" + PROMPT)
+    m.command("run /bin/hello", r"exit status 0")
+
+
+def test_bad_arguments_get_a_clear_error(chapter):
+    m = shell(chapter, "net-usage")
+    for bad in ("1.2.3", "1.2.3.256", "1.2.3.4.5", "a.b.c.d", "10.0.2.2x", "-1.0.0.0"):
+        m.command(f"arping {bad}", rf"arping: '{re.escape(bad)}' is not an IPv4 address \(a\.b\.c\.d\)\n"
+                  + PROMPT)
+    m.command("arping", r"usage: arping ADDRESS\n" + PROMPT)
+    m.command("ifconfig eth0", r"usage: ifconfig \(no arguments\)\n" + PROMPT)
