@@ -138,7 +138,7 @@ struct e1000 {
     unsigned tx_tail;                   /* the next descriptor to hand the card */
     struct spinlock tx_lock;
     struct semaphore rx_ready;          /* up from the interrupt handler */
-    bool link_changed;
+    bool link_changed;                  /* set by the interrupt handler */
 };
 
 static struct e1000 card;               /* one card: QEMU gives one e1000 by default */
@@ -280,7 +280,7 @@ static void e1000_interrupt(struct trap_frame *tf)
         return;                         /* another device on a shared line */
     __atomic_add_fetch(&e->dev.stats.interrupts, 1, __ATOMIC_RELAXED);
     if (cause & ICR_LSC)
-        e->link_changed = true;
+        __atomic_store_n(&e->link_changed, true, __ATOMIC_RELAXED);
     if (cause & (ICR_RXT0 | ICR_RXO | ICR_RXDMT0 | ICR_LSC))
         sem_up(&e->rx_ready);
 }
@@ -310,8 +310,7 @@ static void receive_thread(void *arg)
     struct e1000 *e = arg;
     for (;;) {
         sem_down(&e->rx_ready);
-        if (e->link_changed) {
-            e->link_changed = false;
+        if (__atomic_exchange_n(&e->link_changed, false, __ATOMIC_RELAXED)) {
             refresh(&e->dev);
             kprintf("%s: link %s\n", e->dev.name, e->dev.link_up ? "up" : "down");
         }

@@ -13,6 +13,8 @@
 
 #include "chan.h"
 #include "clock.h"
+#include "heap.h"
+#include "job.h"
 #include "kprintf.h"
 #include "netdev.h"
 #include "shell.h"
@@ -41,7 +43,12 @@ struct frame {
     struct arp arp;
 } __attribute__((packed));
 
+/* What the receive thread sees while arping waits. On the heap, and a
+ * resource of the command's job: if the command is ended at its wait
+ * (a deadlock elsewhere ends its job), the job's end still takes the
+ * handler away before anything of it is freed. */
 struct probe {
+    struct job_resource res;
     uint8_t target[4];
     struct chan *replies;           /* the repliers' MAC addresses, capacity 1 */
 };
@@ -73,6 +80,12 @@ static bool parse_ipv4(const char *s, uint8_t addr[4])
     return *s == '\0';
 }
 
+static void release_probe(struct job_resource *r)
+{
+    netdev_set_rx_handler(NULL, NULL);      /* from here no reply can reach the probe */
+    kfree(r);                               /* res is its first member */
+}
+
 /* The receive thread's side: a reply from the target ends the wait. */
 static void take_reply(struct netdev *dev, const void *data, size_t len, void *ctx)
 {
@@ -91,8 +104,8 @@ static void cmd_arping(int argc, char **argv)
         kprintf("usage: %s\n", arping_command.usage);
         return;
     }
-    struct probe probe = { 0 };
-    if (!parse_ipv4(argv[1], probe.target)) {
+    uint8_t target[4];
+    if (!parse_ipv4(argv[1], target)) {
         kprintf("arping: '%s' is not an IPv4 address (a.b.c.d)\n", argv[1]);
         return;
     }
@@ -112,14 +125,24 @@ static void cmd_arping(int argc, char **argv)
     f.arp.plen = 4;
     put16(f.arp.op, ARP_REQUEST);
     memcpy(f.arp.sha, dev->mac, ETH_ALEN);
-    memcpy(f.arp.tpa, probe.target, 4);
+    memcpy(f.arp.tpa, target, 4);
 
-    probe.replies = chan_new("arp replies", ETH_ALEN, 1);
-    if (probe.replies == NULL) {
+    /* The channel first, the probe after it: a job's end releases the
+     * newest first, so the handler is gone before the channel is freed. */
+    struct chan *replies = chan_new("arp replies", ETH_ALEN, 1);
+    struct probe *probe = replies ? kmalloc(sizeof(*probe)) : NULL;
+    if (probe == NULL) {
+        if (replies)
+            chan_free(replies);
         kprintf("arping: out of memory\n");
         return;
     }
-    netdev_set_rx_handler(take_reply, &probe);
+    probe->res.release = release_probe;
+    memcpy(probe->target, target, 4);
+    probe->replies = replies;
+    job_adopt(&probe->res);
+    netdev_set_rx_handler(take_reply, probe);
+
     bool answered = false;
     int sent = 0;
     for (int try = 0; try < ARP_TRIES && !answered; try++) {
@@ -131,7 +154,7 @@ static void cmd_arping(int argc, char **argv)
         }
         sent++;
         uint8_t mac[ETH_ALEN];
-        struct select_case reply = { probe.replies, SELECT_RECV, mac, false };
+        struct select_case reply = { replies, SELECT_RECV, mac, false };
         answered = chan_select(&reply, 1, true, ARP_WAIT_MS) == 0;
         if (answered) {
             uint64_t us = (clock_monotonic_ns() - start) / 1000;
@@ -141,8 +164,9 @@ static void cmd_arping(int argc, char **argv)
                     try + 1, (unsigned long long)(us / 1000), (unsigned long long)(us % 1000));
         }
     }
-    netdev_set_rx_handler(NULL, NULL);      /* from here no reply can reach probe */
-    chan_free(probe.replies);
+    job_forget(&probe->res);
+    release_probe(&probe->res);
+    chan_free(replies);
     if (!answered)
         kprintf("arping: no reply from %s to %d requests on %s\n", argv[1], sent, dev->name);
 }
