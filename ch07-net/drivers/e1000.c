@@ -238,14 +238,14 @@ static int transmit(struct netdev *dev, const void *frame, size_t len)
 {
     struct e1000 *e = dev->priv;
     if (len > ETH_FRAME_MAX || len < ETH_HEADER_SIZE) {
-        __atomic_add_fetch(&dev->stats.tx_dropped, 1, __ATOMIC_RELAXED);
+        netdev_tx_dropped(dev);
         return -EMSGSIZE;
     }
     spin_lock(&e->tx_lock);
     volatile struct tx_desc *d = &e->tx[e->tx_tail];
     if (!(d->status & DESC_DD)) {       /* the card has not sent it yet: the ring is full */
         spin_unlock(&e->tx_lock);
-        __atomic_add_fetch(&dev->stats.tx_dropped, 1, __ATOMIC_RELAXED);
+        netdev_tx_dropped(dev);
         return -ENOBUFS;
     }
     memcpy(e->tx_buf[e->tx_tail], frame, len);
@@ -259,8 +259,7 @@ static int transmit(struct netdev *dev, const void *frame, size_t len)
     __atomic_thread_fence(__ATOMIC_RELEASE);
     wr(e, REG_TDT, e->tx_tail);
     spin_unlock(&e->tx_lock);
-    __atomic_add_fetch(&dev->stats.tx_packets, 1, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&dev->stats.tx_bytes, len, __ATOMIC_RELAXED);
+    netdev_sent(dev, len);
     return 0;
 }
 

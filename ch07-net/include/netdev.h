@@ -65,6 +65,11 @@ void netdev_set_rx_handler(netdev_rx_handler handler, void *ctx);
  * again once this returns). */
 void netdev_receive(struct netdev *dev, const void *frame, size_t len);
 
+/* A driver's transmit: a frame of len bytes went to the card, or one was
+ * dropped (counted; the error goes back to the caller). */
+void netdev_sent(struct netdev *dev, size_t len);
+void netdev_tx_dropped(struct netdev *dev);
+
 /* "52:54:00:12:34:56" into buf (18 bytes). */
 void netdev_format_mac(const uint8_t mac[ETH_ALEN], char buf[18]);
 

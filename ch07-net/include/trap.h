@@ -17,7 +17,8 @@
 #define VEC_TIMER 32            /* local APIC timer */
 #define VEC_KEYBOARD 33         /* ISA IRQ 1 */
 #define VEC_COM1 36             /* ISA IRQ 4 */
-#define VEC_NET 48              /* the network card (ch07) */
+#define VEC_NET 48              /* the e1000 network card (ch07) */
+#define VEC_VIRTIO_NET 49       /* the virtio network card's receive queue, by MSI-X */
 #define VEC_RESCHED 0xF0        /* IPI: a thread is ready, look at the run queue */
 #define VEC_BENCH_IPI 0xF1      /* IPI: `make bench`'s round trip between two CPUs */
 #define VEC_BENCH 0x80          /* a software interrupt for `make bench` */

@@ -24,8 +24,11 @@ static void cmd_ifconfig(int argc, char **argv)
         const struct netdev_stats *s = &dev->stats;
         char mac[18];
         netdev_format_mac(dev->mac, mac);
-        kprintf("%s: %s, MAC %s, link %s, IRQ %u\n", dev->name, dev->driver, mac,
-                dev->link_up ? "up" : "down", dev->irq);
+        kprintf("%s: %s, MAC %s, link %s, ", dev->name, dev->driver, mac, dev->link_up ? "up" : "down");
+        if (dev->irq)
+            kprintf("IRQ %u\n", dev->irq);
+        else
+            kprintf("MSI-X\n");
         kprintf("    rx %llu packets, %llu bytes; dropped %llu, errors %llu, missed %llu\n",
                 (unsigned long long)s->rx_packets, (unsigned long long)s->rx_bytes,
                 (unsigned long long)s->rx_dropped, (unsigned long long)s->rx_errors,

@@ -7,9 +7,11 @@
 #include "kprintf.h"
 #include "net.h"
 #include "netdev.h"
+#include "virtio_net.h"
 
 void net_init(void)
 {
+    virtio_net_init();
     e1000_init();
     if (netdev_get(0) == NULL)
         kprintf("net: no network card (QEMU gives an e1000 unless told -nic none); "

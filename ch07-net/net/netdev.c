@@ -59,6 +59,17 @@ void netdev_receive(struct netdev *dev, const void *frame, size_t len)
     mutex_unlock(&rx_lock);
 }
 
+void netdev_sent(struct netdev *dev, size_t len)
+{
+    __atomic_add_fetch(&dev->stats.tx_packets, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&dev->stats.tx_bytes, len, __ATOMIC_RELAXED);
+}
+
+void netdev_tx_dropped(struct netdev *dev)
+{
+    __atomic_add_fetch(&dev->stats.tx_dropped, 1, __ATOMIC_RELAXED);
+}
+
 void netdev_format_mac(const uint8_t mac[ETH_ALEN], char buf[18])
 {
     ksnprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],

@@ -1,7 +1,9 @@
-"""ch07-net: the e1000 driver: the card comes up with its MAC address and
-link, frames go out and come back through its rings and its interrupt
-(ARP, answered by QEMU's user network), every packet and drop is counted,
-and a machine without a network card boots and says so."""
+"""ch07-net: the network drivers, e1000 and virtio-net: each card comes up
+with its MAC address and link, frames go out and come back through its
+rings and its interrupt (ARP, answered by QEMU's user network), every
+packet and drop is counted, both cards work at once, and a machine
+without a network card (or with one the kernel cannot drive) boots and
+says so."""
 import re
 
 from harness import Machine, mem, mem_usage
@@ -42,6 +44,62 @@ def test_the_e1000_comes_up_and_arp_goes_out_and_back(chapter):
     assert after["rx"][0] - before["rx"][0] >= 2, "two replies received"
     assert after["interrupts"] > before["interrupts"], "the replies came by interrupt"
     assert after["rx"][2] == 0 and after["tx"][2] == 0, "nothing dropped"
+
+
+VIRTIO = ("-nic", "none", "-netdev", "user,id=n1")
+
+
+def test_virtio_net_comes_up_with_msix_and_arp_goes_out_and_back(chapter):
+    """A modern-only virtio-net card (virtio 1.x), interrupts by MSI-X."""
+    m = shell(chapter, "net-virtio", extra=VIRTIO + ("-device", "virtio-net-pci,netdev=n1,disable-legacy=on"))
+    assert re.search(r"^virtio-net: eth0 at 00:0\d\.0, MAC 52:54:00:12:34:56, link up, MSI-X$",
+                     m.transcript, re.M), "the boot line names the card, its MAC and MSI-X"
+    _, before = ifconfig(m)
+    m.command("arping 10.0.2.2", rf"arping: 10\.0\.2\.2 is at {QEMU_GATEWAY_MAC} \(request 1,", timeout=30)
+    m.command("arping 10.0.2.3", rf"arping: 10\.0\.2\.3 is at {QEMU_DNS_MAC} \(request 1,", timeout=30)
+    out, after = ifconfig(m)
+    assert out.startswith("eth0: virtio-net, MAC 52:54:00:12:34:56, link up, MSI-X"), out
+    assert after["rx"][0] - before["rx"][0] == 2 and after["tx"][0] - before["tx"][0] == 2
+    assert after["interrupts"] - before["interrupts"] >= 1, "the replies came by MSI-X"
+
+
+def test_a_transitional_virtio_card_is_driven_through_its_modern_interface(chapter):
+    m = shell(chapter, "net-virtio-transitional", extra=VIRTIO + ("-device", "virtio-net-pci,netdev=n1"))
+    assert re.search(r"^virtio-net: eth0 at .*, MSI-X$", m.transcript, re.M)
+    m.command("arping 10.0.2.2", rf"is at {QEMU_GATEWAY_MAC}", timeout=30)
+
+
+def test_a_virtio_card_without_msix_interrupts_through_its_line(chapter):
+    """QEMU's -nic model=virtio-net-pci has no MSI-X: INTx through the IO
+    APIC, and the ISR status byte."""
+    m = shell(chapter, "net-virtio-intx", extra=("-nic", "user,model=virtio-net-pci"))
+    assert re.search(r"^virtio-net: eth0 at 00:03\.0, MAC 52:54:00:12:34:56, link up, IRQ \d+$",
+                     m.transcript, re.M), "the boot line says the card interrupts through a line"
+    m.command("arping 10.0.2.2", rf"is at {QEMU_GATEWAY_MAC} \(request 1,", timeout=30)
+    m.command("arping 10.0.2.3", rf"is at {QEMU_DNS_MAC} \(request 1,", timeout=30)
+    _, counts = ifconfig(m)
+    assert counts["rx"][0] == 2 and counts["interrupts"] >= 1
+
+
+def test_a_legacy_only_virtio_card_is_refused_with_a_reason(chapter):
+    """virtio 0.9's legacy transport only: the kernel says it does not
+    drive it, and runs on without a network."""
+    m = shell(chapter, "net-virtio-legacy",
+              extra=VIRTIO + ("-device", "virtio-net-pci,netdev=n1,disable-modern=on"))
+    assert re.search(r"^virtio-net: 00:0\d\.0 has no virtio 1 structures \(a legacy-only device\); "
+                     r"not used$", m.transcript, re.M), m.transcript
+    assert "net: no network card" in m.transcript
+    m.command("ifconfig", r"ifconfig: no network interfaces\n" + PROMPT)
+
+
+def test_both_cards_at_once(chapter):
+    m = shell(chapter, "net-both", extra=VIRTIO + (
+        "-device", "virtio-net-pci,netdev=n1,mac=52:54:00:00:00:01",
+        "-netdev", "user,id=n2", "-device", "e1000,netdev=n2,mac=52:54:00:00:00:02"))
+    out, _ = ifconfig(m)
+    assert re.search(r"^eth0: virtio-net, MAC 52:54:00:00:00:01, link up, MSI-X$", out, re.M), out
+    assert re.search(r"^eth1: e1000, MAC 52:54:00:00:00:02, link up, IRQ \d+$", out, re.M), out
+    m.command("arping 10.0.2.2", rf"is at {QEMU_GATEWAY_MAC}", timeout=30)
 
 
 def test_an_address_nobody_has_gets_no_reply_and_memory_comes_back(chapter):
