@@ -2,7 +2,9 @@
 scheduler and its locks, `ps`, `spawn`, and a thread overflowing its stack."""
 import re
 
-from harness import PASS_STATUS, Machine, grade
+import time
+
+from harness import PASS_STATUS, Machine, grade, mem, mem_usage
 
 PROMPT = r"cubos> "
 
@@ -82,3 +84,27 @@ def test_thread_stack_overflow_is_reported_and_stops_the_thread(chapter):
     m.command("echo still here", r"\nstill here\n")
     m.send("halt\r")
     assert m.wait_exit() == PASS_STATUS
+
+
+def stacks_cached(text):
+    return int(re.search(r"^stacks: (\d+) pages of ended threads kept mapped for reuse$", text, re.M).group(1))
+
+
+def test_mem_counts_the_stacks_kept_for_reuse(chapter):
+    """Ended threads' stacks stay mapped for the next threads (up to 16):
+    `mem` says how many pages, and apart from them and the heap's pages,
+    the memory in use is what it was before the threads."""
+    m = Machine(chapter, "mem-stacks", options="").start()
+    m.expect(PROMPT)
+    m.command("spawn 1", r"\nspawn: 1 threads? finished\n")     # warm: first-use allocations
+    time.sleep(0.5)
+    before = mem(m)
+    m.command("spawn 3", r"\nspawn: 3 threads finished\n")
+    deadline = time.monotonic() + 5
+    after = mem(m)
+    while mem_usage(after) != mem_usage(before) and time.monotonic() < deadline:
+        time.sleep(0.2)     # the idle threads free ended threads when they get to it
+        after = mem(m)
+    assert stacks_cached(after) >= stacks_cached(before)
+    assert stacks_cached(after) > 0, after
+    assert mem_usage(after) == mem_usage(before), f"before:\n{before}\nafter:\n{after}"
