@@ -553,7 +553,10 @@ void signal_return_to_user(struct trap_frame *tf, long nr)
     for (;;) {
         while (p->sig.stopped) {
             static const struct wait_reason why = { WAIT_DEVICE, "stopped", "signal", "SIGCONT", NULL };
-            wait_sleep(&p->sig.continued, &p->lock, &why);
+            if (wait_sleep_killable(&p->sig.continued, &p->lock, &why) != 0) {
+                spin_unlock(&p->lock);  /* SIGKILL ends a stopped process */
+                thread_exit();
+            }
         }
         int sig = next_signal(p, u);
         if (sig == 0)

@@ -461,7 +461,7 @@ void thread_sleep_ms(uint64_t ms)
     might_sleep();
     spin_lock(&sched_lock);
     struct thread *t = this_cpu()->current;
-    if (!t->killed && !(t->interruptible && t->signalled)) {
+    if (!thread_kill_ends_wait(t) && !(t->interruptible && t->signalled)) {
         t->wake_clock = deadline;
         t->state = THREAD_SLEEPING;
         t->next = sleepers;
@@ -469,7 +469,7 @@ void thread_sleep_ms(uint64_t ms)
         schedule();
     }
     spin_unlock(&sched_lock);
-    if (t->killed && !t->interruptible && !t->killable)
+    if (thread_kill_ends_wait(t) && !t->interruptible && !t->killable)
         thread_unwind();
 }
 
@@ -517,13 +517,14 @@ void wait_sleep(struct wait_queue *wq, struct spinlock *lock, const struct wait_
     spin_lock(&sched_lock);
     spin_unlock(lock);          /* interrupts stay off: sched_lock is held */
     struct thread *t = this_cpu()->current;
-    if (!t->killed && !(t->interruptible && t->signalled))
+    if (!thread_kill_ends_wait(t) && !(t->interruptible && t->signalled))
         sched_block(wq, why);
     spin_unlock(&sched_lock);
-    /* A killed thread unwinds, unless its wait returns instead (the
-     * system calls' waits: the call lets go of what it holds on its way
-     * out, and the thread ends there). */
-    if (t->killed && !t->interruptible && !t->killable)
+    /* A killed kernel thread unwinds, unless its wait returns instead
+     * (an interruptible or killable wait: the system calls' waits, whose
+     * call lets go of what it holds on its way out, and the thread ends
+     * there). A killed user thread's plain wait went on as if unkilled. */
+    if (thread_kill_ends_wait(t) && !t->interruptible && !t->killable)
         thread_unwind();
     spin_lock(lock);
 }
@@ -619,7 +620,8 @@ void sched_kill(struct thread *t)
     if (t->leaving)
         return;
     t->killed = true;
-    wake_early(t);
+    if (thread_kill_ends_wait(t))
+        wake_early(t);
 }
 
 void sched_wait_job_threads(struct job *j)

@@ -46,7 +46,7 @@ struct thread {
     struct recover_point *recover;  /* armed recovery point (recover.h), or NULL */
     struct wait_reason waiting; /* when BLOCKED: what for */
     struct wait_queue *wq;      /* when BLOCKED in a wait queue: which (NULL when parked) */
-    bool killed;                /* its job ended: it unwinds at its next wait */
+    bool killed;                /* its job ended: it unwinds at its next wait (see thread_kill_ends_wait) */
     struct job *job;            /* the shell command it belongs to, or NULL (job.h) */
     struct thread *next;        /* run queue, wait queue or sleep list */
     struct thread *all_next;    /* every live thread, for ps */
@@ -123,6 +123,18 @@ int thread_sleep_ms_intr(uint64_t ms);
 /* thread_park's interruptible twin: the caller has no lock back either way. */
 int thread_park_intr(struct spinlock *const *held, int n, const struct wait_reason *why);
 
+/* Whether a kill ends t's wait now. A kernel thread's wait always ends:
+ * it unwinds to its recovery point or its end. A user thread's ends only
+ * if it is interruptible or killable (it returns -EINTR); its plain waits
+ * (a mutex, a semaphore, a page's lock) run their course, so that the
+ * system call around them frees what it took, and the thread ends at
+ * the call's end (syscall.c). Unwound from inside a call, it would leak
+ * the call's buffers and keep its mutexes for good. */
+static inline bool thread_kill_ends_wait(const struct thread *t)
+{
+    return t->killed && (!t->user || t->interruptible || t->killable);
+}
+
 /* The calling thread leaves the shell command's job it was born in: the
  * command's end neither waits for it nor ends it (a program's threads:
  * processes outlive the command that started them). */
@@ -143,8 +155,9 @@ struct thread *thread_current(void);
  * spinlocks in held, which the caller took after placing its wake-up
  * records where wakers find them; a waker holds one of those locks when it
  * calls thread_unpark, so it finds the thread parked, never about to park.
- * thread_park returns when unparked, or at once if the thread is killed:
- * the caller then takes its records back and calls thread_unwind.
+ * thread_park returns when unparked, or at once if a kill ends its wait
+ * (thread_kill_ends_wait): the caller then takes its records back and
+ * calls thread_unwind.
  */
 void thread_park(struct spinlock *const *held, int n, const struct wait_reason *why);
 void thread_unpark(struct thread *t);

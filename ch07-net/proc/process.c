@@ -540,8 +540,9 @@ void process_thread_left(struct process *p)
     process_put(p);
 }
 
-/* Kill p's threads but skip: they unwind at their next wait, or at the
- * next interrupt that finds them running (in user mode, interrupts are on). */
+/* Kill p's threads but skip: they end at the end of the system call they
+ * are in (an interruptible wait in it returns at once), or at the next
+ * interrupt that finds them in user mode (interrupts are on there). */
 static void kill_others(struct process *p, struct thread *skip)
 {
     spin_lock(&sched_lock);

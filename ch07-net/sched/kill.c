@@ -61,8 +61,9 @@ void sched_kill_point(struct trap_frame *tf)
     if (t == NULL || t == cpu->idle || !t->killed || !(tf->rflags & RFLAGS_IF))
         return;
     /* A user thread stopped inside a system call may hold references
-     * (an open file, a buffer): it ends at the call's next wait or at its
-     * end, which let them go (ch06). In user mode it holds nothing. */
+     * (an open file, a buffer): it ends at the call's end, which let them
+     * go, or returns early from an interruptible wait (ch06). In user
+     * mode it holds nothing. */
     if (t->user && !(tf->cs & SELECTOR_RPL3))
         return;
     if (recover_resume_quietly(tf)) {
