@@ -46,10 +46,12 @@ struct netdev {
     /* Refresh what only the device knows (link, its counters). */
     void (*refresh)(struct netdev *dev);
     void *priv;                         /* the driver's */
+    void *stack;                        /* the network stack's interface (net/stack.c) */
 };
 
-/* What takes received frames: the network stack (later), or a tool that
- * listens for a moment (arping). Called in the driver's receive thread. */
+/* What takes received frames: the network stack, and a tool that listens
+ * for a moment (arping) sees them first. Called in the driver's receive
+ * thread. */
 typedef void (*netdev_rx_handler)(struct netdev *dev, const void *frame, size_t len, void *ctx);
 
 /* Give dev a name (eth0, eth1...) and make it known. false if NETDEV_MAX are taken. */
@@ -58,8 +60,13 @@ bool netdev_register(struct netdev *dev);
 /* The index-th interface, or NULL. */
 struct netdev *netdev_get(unsigned index);
 
-/* Set (or with NULL, clear) the one taker of received frames. */
+/* Set (or with NULL, clear) the one listener, which sees every received
+ * frame before the stack does. */
 void netdev_set_rx_handler(netdev_rx_handler handler, void *ctx);
+
+/* The network stack's taker of received frames: set once, at boot.
+ * Without a stack or a listener, a received frame is dropped (counted). */
+void netdev_set_stack_input(netdev_rx_handler input);
 
 /* A driver's receive thread: here is a frame (its bytes are the driver's
  * again once this returns). */
@@ -69,6 +76,9 @@ void netdev_receive(struct netdev *dev, const void *frame, size_t len);
  * dropped (counted; the error goes back to the caller). */
 void netdev_sent(struct netdev *dev, size_t len);
 void netdev_tx_dropped(struct netdev *dev);
+
+/* The stack could not take a received frame (no memory, its queue full). */
+void netdev_rx_dropped(struct netdev *dev);
 
 /* "52:54:00:12:34:56" into buf (18 bytes). */
 void netdev_format_mac(const uint8_t mac[ETH_ALEN], char buf[18]);

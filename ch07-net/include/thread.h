@@ -57,6 +57,7 @@ struct thread {
     bool interruptible;         /* in an interruptible wait: a signal ends it (signal.h) */
     bool killable;              /* in a wait a kill ends by returning, not unwinding */
     bool signalled;             /* a signal waits for it in user mode: such waits end at once */
+    int kills_held;             /* > 0: inside the network stack, where a kill waits (ch07) */
 };
 
 /* Turn the code running now (kmain, on the boot stack) into thread "idle"
@@ -132,8 +133,17 @@ int thread_park_intr(struct spinlock *const *held, int n, const struct wait_reas
  * the call's buffers and keep its mutexes for good. */
 static inline bool thread_kill_ends_wait(const struct thread *t)
 {
-    return t->killed && (!t->user || t->interruptible || t->killable);
+    return t->killed && ((!t->user && !t->kills_held) || t->interruptible || t->killable);
 }
+
+/* Hold kills, then let them go: between the two the calling kernel
+ * thread is not unwound, neither at a wait nor at an interrupt (a kill
+ * waits until it leaves). The network stack's threads-and-locks layer
+ * (net/sys_arch.c) holds them while the thread is inside lwIP, whose
+ * state a thread unwound halfway would leave broken: a mutex locked
+ * for good, a message on a stack that is gone. Pairs nest. */
+void thread_hold_kills(void);
+void thread_release_kills(void);
 
 /* The calling thread leaves the shell command's job it was born in: the
  * command's end neither waits for it nor ends it (a program's threads:

@@ -187,6 +187,8 @@ static const struct shell_command *const net_commands[] = {
     &lspci_command,
     &ifconfig_command,
     &arping_command,
+    &ping_command,
+    &nslookup_command,
     NULL,
 };
 

@@ -13,7 +13,10 @@ void net_init(void)
 {
     virtio_net_init();
     e1000_init();
-    if (netdev_get(0) == NULL)
+    if (netdev_get(0) == NULL) {
         kprintf("net: no network card (QEMU gives an e1000 unless told -nic none); "
                 "the kernel runs without a network\n");
+        return;
+    }
+    net_stack_init();
 }

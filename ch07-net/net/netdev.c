@@ -18,6 +18,7 @@ static unsigned ndevices;
 static struct mutex rx_lock = MUTEX_INIT("netdev rx");
 static netdev_rx_handler rx_handler;
 static void *rx_ctx;
+static netdev_rx_handler stack_input;
 
 bool netdev_register(struct netdev *dev)
 {
@@ -52,11 +53,25 @@ void netdev_receive(struct netdev *dev, const void *frame, size_t len)
     __atomic_add_fetch(&dev->stats.rx_packets, 1, __ATOMIC_RELAXED);
     __atomic_add_fetch(&dev->stats.rx_bytes, len, __ATOMIC_RELAXED);
     mutex_lock(&rx_lock);
-    if (rx_handler)
+    bool heard = rx_handler != NULL;
+    if (heard)
         rx_handler(dev, frame, len, rx_ctx);
-    else
-        __atomic_add_fetch(&dev->stats.rx_dropped, 1, __ATOMIC_RELAXED);
     mutex_unlock(&rx_lock);
+    netdev_rx_handler input = __atomic_load_n(&stack_input, __ATOMIC_ACQUIRE);
+    if (input)
+        input(dev, frame, len, NULL);
+    else if (!heard)
+        __atomic_add_fetch(&dev->stats.rx_dropped, 1, __ATOMIC_RELAXED);
+}
+
+void netdev_set_stack_input(netdev_rx_handler input)
+{
+    __atomic_store_n(&stack_input, input, __ATOMIC_RELEASE);
+}
+
+void netdev_rx_dropped(struct netdev *dev)
+{
+    __atomic_add_fetch(&dev->stats.rx_dropped, 1, __ATOMIC_RELAXED);
 }
 
 void netdev_sent(struct netdev *dev, size_t len)

@@ -36,6 +36,16 @@ void thread_unwind(void)
     recover_jump(p);
 }
 
+void thread_hold_kills(void)
+{
+    thread_current()->kills_held++;
+}
+
+void thread_release_kills(void)
+{
+    thread_current()->kills_held--;
+}
+
 void thread_stop_for_bug(const void *caller, const char *fmt, ...)
 {
     char what[BUG_TEXT_SIZE];
@@ -66,6 +76,8 @@ void sched_kill_point(struct trap_frame *tf)
      * mode it holds nothing. */
     if (t->user && !(tf->cs & SELECTOR_RPL3))
         return;
+    if (t->kills_held)
+        return;                 /* inside the network stack: at its next wait after */
     if (recover_resume_quietly(tf)) {
         t->killed = false;
         return;
