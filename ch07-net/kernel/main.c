@@ -161,7 +161,7 @@ static void main_thread(void *arg)
     devfs_init();
     procfs_init();
     initrd_unpack(boot_info);
-    net_init();
+    net_init(boot_info->cmdline);
     demo_syscall_register();
     if (run_selftests_requested)
         run_selftests();

@@ -1,12 +1,36 @@
 /*
  * ifconfig.c: the shell's `ifconfig`: each network interface, its driver
- * and MAC address, its link, and its counters, drops by reason included.
+ * and MAC address, its link, its IPv4 address, and its counters, drops
+ * by reason included.
  */
+#include <stdbool.h>
 #include <stdint.h>
+
+#include "lwip/netif.h"
+#include "lwip/tcpip.h"
 
 #include "kprintf.h"
 #include "netdev.h"
 #include "shell.h"
+
+/* The interface's IPv4 address, as lwIP has it. */
+static void say_address(struct netdev *dev)
+{
+    struct netif *nif = dev->stack;
+    if (nif == NULL)
+        return;
+    char addr[IP4ADDR_STRLEN_MAX], mask[IP4ADDR_STRLEN_MAX], gw[IP4ADDR_STRLEN_MAX];
+    LOCK_TCPIP_CORE();
+    bool none = ip4_addr_isany_val(*netif_ip4_addr(nif));
+    ip4addr_ntoa_r(netif_ip4_addr(nif), addr, sizeof(addr));
+    ip4addr_ntoa_r(netif_ip4_netmask(nif), mask, sizeof(mask));
+    ip4addr_ntoa_r(netif_ip4_gw(nif), gw, sizeof(gw));
+    UNLOCK_TCPIP_CORE();
+    if (none)
+        kprintf("    inet: no address yet (DHCP is asking)\n");
+    else
+        kprintf("    inet %s netmask %s gateway %s\n", addr, mask, gw);
+}
 
 static void cmd_ifconfig(int argc, char **argv)
 {
@@ -29,6 +53,7 @@ static void cmd_ifconfig(int argc, char **argv)
             kprintf("IRQ %u\n", dev->irq);
         else
             kprintf("MSI-X\n");
+        say_address(dev);
         kprintf("    rx %llu packets, %llu bytes; dropped %llu, errors %llu, missed %llu\n",
                 (unsigned long long)s->rx_packets, (unsigned long long)s->rx_bytes,
                 (unsigned long long)s->rx_dropped, (unsigned long long)s->rx_errors,

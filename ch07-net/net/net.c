@@ -3,14 +3,19 @@
  * on the PCI bus (pci_init found them), then the machine is told which
  * interfaces there are, or that there is none.
  */
+#include "cmdline.h"
 #include "e1000.h"
 #include "kprintf.h"
 #include "net.h"
 #include "netdev.h"
 #include "virtio_net.h"
 
-void net_init(void)
+void net_init(const char *cmdline)
 {
+    char dns[16];
+    int found = cmdline_value(cmdline, "dns=", dns, sizeof(dns));
+    if (found < 0)
+        kprintf("dns=: expected an IPv4 address (a.b.c.d); using the DHCP server's\n");
     virtio_net_init();
     e1000_init();
     if (netdev_get(0) == NULL) {
@@ -18,5 +23,5 @@ void net_init(void)
                 "the kernel runs without a network\n");
         return;
     }
-    net_stack_init();
+    net_stack_init(found > 0 ? dns : NULL);
 }

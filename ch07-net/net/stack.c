@@ -33,6 +33,7 @@
 /* Where the first interface's DHCP result is announced, for the boot's wait. */
 static struct chan *bound;
 static uint64_t dhcp_started_ns;
+static ip_addr_t dns_option;        /* dns=ADDRESS, or any */
 
 static err_t linkoutput(struct netif *nif, struct pbuf *p)
 {
@@ -88,9 +89,9 @@ static void say_address(struct netif *nif)
     ip4addr_ntoa_r(netif_ip4_gw(nif), gw, sizeof(gw));
     ipaddr_ntoa_r(dns_getserver(0), dns, sizeof(dns));
     uint64_t ms = (clock_monotonic_ns() - dhcp_started_ns) / 1000000;
-    kprintf("net: %s is %s/%d, gateway %s, DNS %s (DHCP, %llu ms)\n", dev->name, addr,
-            prefix_length(netif_ip4_netmask(nif)), gw, dns,
-            (unsigned long long)ms);
+    kprintf("net: %s is %s/%d (DHCP, %llu ms), gateway %s, DNS %s%s\n", dev->name, addr,
+            prefix_length(netif_ip4_netmask(nif)), (unsigned long long)ms, gw, dns,
+            ip_addr_isany_val(dns_option) ? "" : " (dns=)");
 }
 
 /* In the tcpip thread, when an interface's address changes. */
@@ -99,6 +100,8 @@ static void status_changed(struct netif *nif)
     if (ip4_addr_isany_val(*netif_ip4_addr(nif)))
         return;
     struct netdev *dev = nif->state;
+    if (!ip_addr_isany_val(dns_option))
+        dns_setserver(0, &dns_option);      /* the option wins over DHCP */
     say_address(nif);
     if (dev == netdev_get(0)) {
         char done = 1;
@@ -128,11 +131,13 @@ static void tcpip_ready(void *arg)
     chan_try_send(arg, &done);
 }
 
-void net_stack_init(void)
+void net_stack_init(const char *dns_server)
 {
     struct netdev *first = netdev_get(0);
     if (first == NULL)
         return;
+    if (dns_server && !ipaddr_aton(dns_server, &dns_option))
+        kprintf("dns=%s: not an IPv4 address (a.b.c.d); using the DHCP server's\n", dns_server);
     struct chan *ready = chan_new("tcpip ready", 1, 1);
     bound = chan_new("dhcp bound", 1, 1);
     if (ready == NULL || bound == NULL)
