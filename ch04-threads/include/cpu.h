@@ -61,4 +61,14 @@ static inline struct cpu *this_cpu(void)
     return c;
 }
 
+/* The thread running on this CPU, read in one instruction. Read as
+ * cpu_current(), it takes two: a thread preempted between them and
+ * moved to another CPU would get the thread that now runs on its old one. */
+static inline struct thread *cpu_current(void)
+{
+    struct thread *t;
+    __asm__ volatile("movq %%gs:%c1, %0" : "=r"(t) : "i"(__builtin_offsetof(struct cpu, current)));
+    return t;
+}
+
 #endif

@@ -245,7 +245,7 @@ struct thread *thread_create(const char *name, void (*entry)(void *arg), void *a
 void thread_exit(void)
 {
     spin_lock(&sched_lock);
-    struct thread *t = this_cpu()->current;
+    struct thread *t = cpu_current();
     if (t == this_cpu()->idle)
         panic("the idle thread cannot exit");
     t->state = THREAD_ZOMBIE;
@@ -308,7 +308,7 @@ void sched_reap(void)
 
 void thread_kill_current(void)
 {
-    struct thread *t = this_cpu()->current;
+    struct thread *t = cpu_current();
     kprintf("thread '%s' (id %d) was stopped by the fault; the kernel goes on\n", t->name, t->id);
     thread_exit();
 }
@@ -317,12 +317,12 @@ void thread_join(struct thread *t)
 {
     might_sleep();
     spin_lock(&sched_lock);
-    if (t == this_cpu()->current || t->joined || t->detached)
+    if (t == cpu_current() || t->joined || t->detached)
         panic("thread_join('%s'): a thread can be joined once, not by itself, and not once detached",
               t->name);
     t->joined = true;
     while (t->state != THREAD_ZOMBIE) {
-        struct thread *me = this_cpu()->current;
+        struct thread *me = cpu_current();
         me->state = THREAD_BLOCKED;
         queue_push(&t->joiners, me);
         schedule();
@@ -336,7 +336,7 @@ void thread_join(struct thread *t)
 void thread_yield(void)
 {
     spin_lock(&sched_lock);
-    struct thread *t = this_cpu()->current;
+    struct thread *t = cpu_current();
     if (t != this_cpu()->idle)
         make_ready(t);
     schedule();
@@ -349,7 +349,7 @@ void thread_sleep_ms(uint64_t ms)
     uint64_t deadline = timer_clock_after_ms(ms);
     might_sleep();
     spin_lock(&sched_lock);
-    struct thread *t = this_cpu()->current;
+    struct thread *t = cpu_current();
     t->wake_clock = deadline;
     t->state = THREAD_SLEEPING;
     t->next = sleepers;
@@ -360,7 +360,7 @@ void thread_sleep_ms(uint64_t ms)
 
 struct thread *thread_current(void)
 {
-    return this_cpu()->current;
+    return cpu_current();
 }
 
 void sched_tick(void)
@@ -401,7 +401,7 @@ void wait_sleep(struct wait_queue *wq, struct spinlock *lock)
     sched_check_may_sleep(__func__, __builtin_return_address(0), 1);
     spin_lock(&sched_lock);
     spin_unlock(lock);          /* interrupts stay off: sched_lock is held */
-    struct thread *t = this_cpu()->current;
+    struct thread *t = cpu_current();
     t->state = THREAD_BLOCKED;
     queue_push(wq, t);
     schedule();

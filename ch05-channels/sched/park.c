@@ -17,7 +17,7 @@ void thread_park(struct spinlock *const *held, int n, const struct wait_reason *
     spin_lock(&sched_lock);
     for (int i = n - 1; i >= 0; i--)
         spin_unlock(held[i]);
-    if (!this_cpu()->current->killed)
+    if (!cpu_current()->killed)
         sched_block(NULL, why);
     spin_unlock(&sched_lock);
 }

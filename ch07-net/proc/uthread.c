@@ -42,7 +42,7 @@ __attribute__((noreturn)) void user_enter(struct trap_frame *tf);
 
 struct uthread *uthread_current(void)
 {
-    return this_cpu()->current->user;
+    return cpu_current()->user;
 }
 
 struct trap_frame *uthread_frame(void)

@@ -22,12 +22,12 @@
 
 bool thread_killed(void)
 {
-    return __atomic_load_n(&this_cpu()->current->killed, __ATOMIC_RELAXED);
+    return __atomic_load_n(&cpu_current()->killed, __ATOMIC_RELAXED);
 }
 
 void thread_unwind(void)
 {
-    struct thread *t = this_cpu()->current;
+    struct thread *t = cpu_current();
     struct recover_point *p = t->recover;
     if (p == NULL)
         thread_exit();
@@ -53,7 +53,7 @@ void thread_stop_for_bug(const void *caller, const char *fmt, ...)
     va_start(args, fmt);
     kvsnprintf(what, sizeof(what), fmt, args);
     va_end(args);
-    struct thread *t = this_cpu()->current;
+    struct thread *t = cpu_current();
     uint64_t offset;
     const char *fn = ksym_lookup((uint64_t)caller, &offset);
     /* One kprintf, one line: reports from two CPUs do not mix. */

@@ -274,12 +274,12 @@ static struct thread *create(const char *name, unsigned pages, void (*entry)(voi
     t->id = next_id++;
     t->all_next = all_threads;
     all_threads = t;
-    t->job = this_cpu()->current->job;
+    t->job = cpu_current()->job;
     if (t->job)
         t->job->threads++;
     /* Made by a thread whose job is ending: it ends too, or job_end would
      * wait for it. */
-    t->killed = this_cpu()->current->killed;
+    t->killed = cpu_current()->killed;
     sched_counts.live++;
     make_ready(t);
     spin_unlock(&sched_lock);
@@ -298,7 +298,7 @@ static void job_drop(struct thread *t)
 void thread_leave_job(void)
 {
     spin_lock(&sched_lock);
-    struct thread *t = this_cpu()->current;
+    struct thread *t = cpu_current();
     job_drop(t);
     t->job = NULL;
     spin_unlock(&sched_lock);
@@ -332,10 +332,10 @@ int go(const char *name, void (*fn)(void *arg), const void *arg, unsigned long a
 void thread_exit(void)
 {
     /* A user thread leaves its program first (which may end it). */
-    if (this_cpu()->current->user)
+    if (cpu_current()->user)
         uthread_exit();
     spin_lock(&sched_lock);
-    struct thread *t = this_cpu()->current;
+    struct thread *t = cpu_current();
     if (t == this_cpu()->idle)
         panic("the idle thread cannot exit");
     t->state = THREAD_ZOMBIE;
@@ -400,14 +400,14 @@ void sched_reap(void)
 
 void thread_kill_current(void)
 {
-    struct thread *t = this_cpu()->current;
+    struct thread *t = cpu_current();
     kprintf("thread '%s' (id %d) was stopped by the fault; the kernel goes on\n", t->name, t->id);
     thread_exit();
 }
 
 void sched_block(struct wait_queue *wq, const struct wait_reason *why)
 {
-    struct thread *me = this_cpu()->current;
+    struct thread *me = cpu_current();
     me->state = THREAD_BLOCKED;
     me->waiting = *why;
     me->wq = wq;
@@ -422,7 +422,7 @@ void thread_join(struct thread *t)
 {
     might_sleep();
     spin_lock(&sched_lock);
-    struct thread *me = this_cpu()->current;
+    struct thread *me = cpu_current();
     if (t == me || t->joined || t->detached)
         panic("thread_join('%s'): a thread can be joined once, not by itself, and not once detached",
               t->name);
@@ -447,7 +447,7 @@ void thread_join(struct thread *t)
 void thread_yield(void)
 {
     spin_lock(&sched_lock);
-    struct thread *t = this_cpu()->current;
+    struct thread *t = cpu_current();
     if (t != this_cpu()->idle)
         make_ready(t);
     schedule();
@@ -460,7 +460,7 @@ void thread_sleep_ms(uint64_t ms)
     uint64_t deadline = timer_clock_after_ms(ms);
     might_sleep();
     spin_lock(&sched_lock);
-    struct thread *t = this_cpu()->current;
+    struct thread *t = cpu_current();
     if (!thread_kill_ends_wait(t) && !(t->interruptible && t->signalled)) {
         t->wake_clock = deadline;
         t->state = THREAD_SLEEPING;
@@ -475,7 +475,7 @@ void thread_sleep_ms(uint64_t ms)
 
 struct thread *thread_current(void)
 {
-    return this_cpu()->current;
+    return cpu_current();
 }
 
 void sched_tick(void)
@@ -516,7 +516,7 @@ void wait_sleep(struct wait_queue *wq, struct spinlock *lock, const struct wait_
     sched_check_may_sleep(__func__, __builtin_return_address(0), 1);
     spin_lock(&sched_lock);
     spin_unlock(lock);          /* interrupts stay off: sched_lock is held */
-    struct thread *t = this_cpu()->current;
+    struct thread *t = cpu_current();
     if (!thread_kill_ends_wait(t) && !(t->interruptible && t->signalled))
         sched_block(wq, why);
     spin_unlock(&sched_lock);
