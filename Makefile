@@ -44,6 +44,10 @@ TEST_JOBS ?= auto
 PYTEST := $(PYTHON) -m pytest -n $(TEST_JOBS) --dist loadgroup
 # SOAK=1: the long runs too (a million fuzzed system calls in ch06).
 export CUBOS_SOAK := $(SOAK)
+# FULL=1, or one chapter (CH=...): each chapter runs all its predecessors'
+# tests again, not only its own, its predecessor's and the essentials
+# (tests/harness.py, inherit_all).
+export CUBOS_FULL := $(if $(or $(FULL),$(CH)),1)
 
 test: deps
 ifdef CH

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from harness import FAIL_STATUS, PASS_STATUS, Machine, grade, settled_mem
+from harness import FAIL_STATUS, PASS_STATUS, Machine, every_chapter, grade, settled_mem
 
 PROMPT = r"cubos> "
 
@@ -87,6 +87,7 @@ def test_a_bad_cpus_option_is_reported(chapter):
     assert m.wait_exit() == PASS_STATUS
 
 
+@every_chapter
 @pytest.mark.parametrize("cpus", [1, 3, 4])
 def test_self_tests_pass_with_any_number_of_cpus(chapter, cpus):
     m = Machine(chapter, f"smp-selftest-{cpus}", smp=cpus, options="exit=qemu selftest",
