@@ -20,6 +20,7 @@ extern const struct shell_command ifconfig_command;
 extern const struct shell_command arping_command;
 extern const struct shell_command ping_command;
 extern const struct shell_command nslookup_command;
+extern const struct shell_command netstat_command;
 
 /* The demo commands (kernel/demo_*.c). */
 extern const struct shell_command demo_fault_command;

@@ -189,6 +189,7 @@ static const struct shell_command *const net_commands[] = {
     &arping_command,
     &ping_command,
     &nslookup_command,
+    &netstat_command,
     NULL,
 };
 

@@ -87,11 +87,16 @@ static u8_t take_reply(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_
     return 1;
 }
 
+/* With kills held throughout (thread.h): unwound between pbuf_alloc and
+ * pbuf_free, the command would leak the packet. */
 static bool send_echo(struct pinger *pg, uint16_t seq)
 {
+    thread_hold_kills();
     struct pbuf *p = pbuf_alloc(PBUF_IP, sizeof(struct icmp_echo_hdr) + PING_DATA, PBUF_RAM);
-    if (p == NULL)
+    if (p == NULL) {
+        thread_release_kills();
         return false;
+    }
     struct icmp_echo_hdr *echo = p->payload;
     echo->type = ICMP_ECHO;
     echo->code = 0;
@@ -106,6 +111,7 @@ static bool send_echo(struct pinger *pg, uint16_t seq)
     err_t err = raw_sendto(pg->pcb, p, &pg->target);
     UNLOCK_TCPIP_CORE();
     pbuf_free(p);
+    thread_release_kills();
     return err == ERR_OK;
 }
 

@@ -14,6 +14,7 @@
 #include "net.h"
 #include "netdev.h"
 #include "shell.h"
+#include "thread.h"
 
 static const char *why(err_t err)
 {
@@ -29,7 +30,11 @@ bool net_resolve(const char *who, const char *host, ip_addr_t *addr)
 {
     if (ipaddr_aton(host, addr))
         return true;
+    /* The lookup's message lives on this stack until lwIP answers it:
+     * the thread must not be unwound in between (thread.h). */
+    thread_hold_kills();
     err_t err = netconn_gethostbyname(host, addr);
+    thread_release_kills();
     if (err == ERR_OK)
         return true;
     kprintf("%s: cannot resolve '%s': %s\n", who, host, why(err));

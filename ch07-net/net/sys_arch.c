@@ -17,7 +17,10 @@
  * None of these objects belongs to a shell command's job (chan.h): the
  * stack outlives the command that opened a connection. A kernel thread
  * inside lwIP holds kills (thread.h) while it waits or holds a lock
- * here: unwound halfway, it would leave lwIP's state broken.
+ * here: unwound halfway, it would leave lwIP's state broken. A kernel
+ * command that calls lwIP's netconn API holds them around the whole
+ * call too: between the core lock and the wait for lwIP's answer, the
+ * call's message sits on the command's stack.
  */
 #include <stdbool.h>
 #include <stddef.h>

@@ -274,3 +274,20 @@ def test_nslookup_and_ping_by_name_through_the_dns(chapter):
         assert "gateway.cubos.test" in dns.queries and "nosuch.cubos.test" in dns.queries, dns.queries
     finally:
         dns.close()
+
+
+def test_netstat_shows_the_dhcp_client_and_lwips_counters(chapter):
+    m = shell(chapter, "net-netstat")
+    ping(m, "10.0.2.2", 1, 1)
+    out = m.command("netstat", r"netstat\n((?:.*\n)*?)" + PROMPT).group(1)
+    assert out.startswith("Proto Local Address          Foreign Address        State\n"), out
+    assert re.search(r"^udp   0\.0\.0\.0:68 +0\.0\.0\.0:67 *$", out, re.M), "DHCP's client: " + out
+    counts = {name: tuple(map(int, c)) for name, *c in
+              re.findall(r"^  (\w+) +(\d+) sent, (\d+) received, (\d+) dropped", out, re.M)}
+    assert set(counts) == {"arp", "ip", "icmp", "udp", "tcp"}, out
+    assert counts["udp"][0] >= 2 and counts["udp"][1] >= 2, "DHCP's discover and request, offer and ack"
+    assert counts["ip"][0] >= 3 and counts["ip"][1] >= 3, "and the ping, out and back"
+    m.command("netstat -a", r"usage: netstat \(no arguments\)\n" + PROMPT)
+    m.stop()
+    m = shell(chapter, "net-netstat-none", extra=("-nic", "none"))
+    m.command("netstat", r"netstat: no network interface\n" + PROMPT)
