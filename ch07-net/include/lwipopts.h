@@ -57,6 +57,11 @@ void *lwip_calloc(size_t count, size_t size);
 
 /* TCP: windows and buffers for a fast local link (QEMU's user network). */
 #define TCP_MSS 1460
+/* A closed connection waits 2 * TCP_MSL in TIME-WAIT. RFC 9293's two
+ * minutes guard against packets still wandering an internet; on QEMU's
+ * user network or a LAN ten seconds do, and a busy server's closed
+ * connections give their memory back that much sooner. */
+#define TCP_MSL 5000UL
 #define TCP_WND (16 * TCP_MSS)
 #define TCP_SND_BUF (16 * TCP_MSS)
 #define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)

@@ -218,6 +218,9 @@ __attribute__((noreturn)) void thread_kill_current(void);
  * the thread that owns it copied into name ("?" if none does). */
 bool thread_stack_guard_owner(uint64_t addr, char name[THREAD_NAME_SIZE]);
 
+/* How many threads exist now, zombies not yet freed included. */
+unsigned sched_thread_count(void);
+
 /* Print one line per thread: id, name, state, CPU time. */
 void sched_print_threads(void);
 

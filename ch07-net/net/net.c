@@ -5,6 +5,7 @@
  */
 #include "cmdline.h"
 #include "e1000.h"
+#include "httpd.h"
 #include "kprintf.h"
 #include "net.h"
 #include "netdev.h"
@@ -24,4 +25,5 @@ void net_init(const char *cmdline)
         return;
     }
     net_stack_init(found > 0 ? dns : NULL);
+    httpd_start(HTTPD_PORT);
 }

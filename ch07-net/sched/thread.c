@@ -662,3 +662,13 @@ bool thread_stack_guard_owner(uint64_t addr, char name[THREAD_NAME_SIZE])
         spin_unlock(&sched_lock);
     return true;
 }
+
+unsigned sched_thread_count(void)
+{
+    unsigned n = 0;
+    spin_lock(&sched_lock);
+    for (struct thread *t = all_threads; t; t = t->all_next)
+        n++;
+    spin_unlock(&sched_lock);
+    return n;
+}

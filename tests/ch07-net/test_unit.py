@@ -1,6 +1,7 @@
 """ch07-net: host unit tests of the kernel's pure code, under ASan and
 UBSan: ch06's, against this chapter's copies of the sources, and the PCI
-BAR decoder and device names (drivers/pci_bar.c)."""
+BAR decoder and device names (drivers/pci_bar.c), and the web server's
+request parser (net/http_parse.c)."""
 import pytest
 
 from harness import chapter_tests, run_unit_test
@@ -8,6 +9,7 @@ from harness import chapter_tests, run_unit_test
 _ch06 = chapter_tests("ch06-syscalls", "test_unit.py", {})
 UNITS = dict(_ch06.UNITS)
 UNITS["ch07-net/unit/test_pci_bar.c"] = ["drivers/pci_bar.c"]
+UNITS["ch07-net/unit/test_http_parse.c"] = ["net/http_parse.c"]
 
 
 @pytest.mark.parametrize("test", sorted(UNITS))
