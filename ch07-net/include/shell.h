@@ -21,6 +21,7 @@ extern const struct shell_command arping_command;
 extern const struct shell_command ping_command;
 extern const struct shell_command nslookup_command;
 extern const struct shell_command netstat_command;
+extern const struct shell_command fetch_command;
 
 /* The demo commands (kernel/demo_*.c). */
 extern const struct shell_command demo_fault_command;

@@ -190,6 +190,7 @@ static const struct shell_command *const net_commands[] = {
     &ping_command,
     &nslookup_command,
     &netstat_command,
+    &fetch_command,
     NULL,
 };
 

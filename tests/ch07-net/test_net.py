@@ -6,7 +6,7 @@ without a network card (or with one the kernel cannot drive) boots and
 says so."""
 import re
 
-from harness import Machine, mem, mem_usage, settled_mem
+from harness import Machine, free_port, mem, mem_usage, settled_mem
 
 PROMPT = r"cubos> "
 QEMU_GATEWAY_MAC = "52:55:0a:00:02:02"      # QEMU's user network answers for 10.0.2.2
@@ -291,3 +291,79 @@ def test_netstat_shows_the_dhcp_client_and_lwips_counters(chapter):
     m.stop()
     m = shell(chapter, "net-netstat-none", extra=("-nic", "none"))
     m.command("netstat", r"netstat: no network interface\n" + PROMPT)
+
+
+# -- fetch: the kernel as a client ----------------------------------------------
+
+class HostWebServer:
+    """An HTTP server on the host's 127.0.0.1, which QEMU's user network
+    shows the guest as 10.0.2.2: /hello.txt, /big (100,000 bytes), and 404."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.server.seen.append((self.path, self.headers.get("Host"),
+                                         self.headers.get("User-Agent")))
+                if self.path == "/hello.txt":
+                    body = b"hello from the host\n"
+                elif self.path == "/big":
+                    body = bytes(ord("a") + i % 26 for i in range(100000))
+                else:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.seen = []
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_fetch_gets_a_page_from_the_host(chapter):
+    host = HostWebServer()
+    try:
+        m = shell(chapter, "net-fetch")
+        ping(m, "10.0.2.2", 1, 1)           # warm: first-use allocations
+        before = settled_mem(m)
+        url = f"http://10.0.2.2:{host.port}/hello.txt"
+        out = m.command(f"fetch {url}", rf"fetch {re.escape(url)}\n((?:.*\n)*?)" + PROMPT,
+                        timeout=30).group(1)
+        assert out.startswith("HTTP/1.0 200 OK\n"), out
+        assert "\nContent-Length: 20\n" in out and "\n\nhello from the host\n" in out, out
+        assert re.search(rf"^fetch: \d+ bytes from 10\.0\.2\.2 port {host.port} in [\d.]+ ms$", out, re.M), out
+        assert host.httpd.seen[0] == ("/hello.txt", f"10.0.2.2:{host.port}", "cubos-fetch")
+        out = m.command(f"fetch http://10.0.2.2:{host.port}/big", r"fetch: (\d+) bytes from", timeout=60)
+        assert int(out.group(1)) > 100000, "the whole body came"
+        m.command(f"fetch http://10.0.2.2:{host.port}/missing", r"HTTP/1\.0 404 ", timeout=30)
+        assert settled_mem(m, expected=before, seconds=15) == before
+    finally:
+        host.close()
+
+
+def test_fetch_says_why_it_cannot(chapter):
+    m = shell(chapter, "net-fetch-bad")
+    port = free_port()                      # nobody listens there
+    m.command(f"fetch http://10.0.2.2:{port}/",
+              rf"fetch: cannot connect to 10\.0\.2\.2 port {port}: connection refused\n" + PROMPT,
+              timeout=30)
+    for url, why in (("ftp://x/", "not an http:// URL"),
+                     ("https://x/", r"https is not supported \(no TLS\): use http://"),
+                     ("http://", "no host"), ("http://x:0/", r"a bad port \(1 to 65535\)"),
+                     ("http://x:99999/", r"a bad port \(1 to 65535\)"),
+                     ("http://x:8a/", r"a bad port \(1 to 65535\)")):
+        m.command(f"fetch {url}", rf"fetch: '{re.escape(url)}': {why}\n" + PROMPT)
+    m.command("fetch", r"usage: fetch URL\n" + PROMPT)
