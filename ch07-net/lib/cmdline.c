@@ -11,47 +11,45 @@
 #include "cmdline.h"
 #include "string.h"
 
-bool cmdline_has(const char *cmdline, const char *option)
+/* The first space-separated word of cmdline that is word (whole) or starts
+ * with it (not whole), or NULL; its length in *len. */
+static const char *find_word(const char *cmdline, const char *word, bool whole, size_t *len)
 {
-    size_t len = strlen(option);
-    if (cmdline == NULL || len == 0)
-        return false;
-
+    size_t n = strlen(word);
+    if (cmdline == NULL || n == 0)
+        return NULL;
     const char *p = cmdline;
     while (*p) {
         while (*p == ' ')
             p++;
-        const char *word = p;
+        const char *start = p;
         while (*p && *p != ' ')
             p++;
-        if ((size_t)(p - word) == len && strncmp(word, option, len) == 0)
-            return true;
+        *len = (size_t)(p - start);
+        if ((whole ? *len == n : *len >= n) && strncmp(start, word, n) == 0)
+            return start;
     }
-    return false;
+    return NULL;
+}
+
+bool cmdline_has(const char *cmdline, const char *option)
+{
+    size_t len;
+    return find_word(cmdline, option, true, &len) != NULL;
 }
 
 int cmdline_value(const char *cmdline, const char *key, char *buf, size_t size)
 {
-    size_t klen = strlen(key);
     if (size > 0)
         buf[0] = '\0';
-    if (cmdline == NULL || klen == 0)
+    size_t len;
+    const char *word = find_word(cmdline, key, false, &len);
+    if (word == NULL)
         return 0;
-    const char *p = cmdline;
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        const char *word = p;
-        while (*p && *p != ' ')
-            p++;
-        if ((size_t)(p - word) < klen || strncmp(word, key, klen) != 0)
-            continue;
-        size_t vlen = (size_t)(p - word) - klen;
-        if (vlen == 0 || vlen >= size)
-            return -1;
-        memcpy(buf, word + klen, vlen);
-        buf[vlen] = '\0';
-        return 1;
-    }
-    return 0;
+    size_t vlen = len - strlen(key);
+    if (vlen == 0 || vlen >= size)
+        return -1;
+    memcpy(buf, word + strlen(key), vlen);
+    buf[vlen] = '\0';
+    return 1;
 }
