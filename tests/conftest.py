@@ -7,9 +7,16 @@ its first test, with the chapter's own Makefile.
 loadgroup): each test goes to whichever worker is free, except the groups
 below, whose tests share files and so run one after another on one worker.
 """
+import os
+
 import pytest
 
 from harness import TOP, Machine, make
+
+# `make run` from ch07 on forwards the host's port 8080 to the kernel's
+# web server; the tests' make runs forward none (a test that wants one
+# says which), so they neither need 8080 free nor fight over it.
+os.environ["HTTP_PORT"] = ""
 
 def xdist_group(path):
     """The group of the tests in path that share files: the book's build

@@ -169,3 +169,18 @@ def test_idle_connections_are_closed_and_memory_comes_back(chapter):
     r, _ = get(m, "/stats.json")
     assert r.status == 200
     assert settled_mem(m, expected=before, seconds=30) == before
+
+
+def test_a_large_file_arrives_whole(chapter):
+    """4 MiB of random bytes, written into /www by busybox's dd in the
+    guest, reach the host with the SHA-256 busybox's sha256sum gives."""
+    import hashlib
+    m = server(chapter, "httpd-large")
+    m.command("run /bin/dd if=/dev/urandom of=/www/big.bin bs=65536 count=64",
+              r"/bin/dd: exit status 0", timeout=60)
+    want = m.command("run /bin/sha256sum /www/big.bin", r"\n([0-9a-f]{64})  /www/big\.bin\n",
+                     timeout=60).group(1)
+    r, body = get(m, "/big.bin")
+    assert r.status == 200 and r.getheader("Content-Type") == "application/octet-stream"
+    assert len(body) == 4 * 1024 * 1024
+    assert hashlib.sha256(body).hexdigest() == want

@@ -1,4 +1,41 @@
-"""ch07-net: ch06's Makefile checks hold here too."""
-from harness import chapter_tests
+"""ch07-net: ch06's Makefile checks hold here too; and `make run` forwards
+a host port to the kernel's web server, as the README says."""
+import json
+import urllib.request
+
+from harness import chapter_tests, free_port
 
 chapter_tests("ch06-syscalls", "test_make.py", globals())
+run_until = chapter_tests("ch01-boot", "test_make.py", {}).run_until
+
+
+def test_make_run_serves_the_stats_page_on_the_host(chapter):
+    port = free_port()
+    s = run_until(chapter, "run", r"cubos> ", f"HTTP_PORT={port}")
+    try:
+        assert f"cubos: the web server is at http://127.0.0.1:{port}/ (HTTP_PORT= for none)" in s.text
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/stats.json", timeout=20) as r:
+            stats = json.load(r)
+        assert stats["cpus"] == 2 and stats["interfaces"][0]["driver"] == "e1000"
+        s.type("\x1dx")
+        assert s.proc.wait(10) == 0, s.text
+    finally:
+        s.close()
+
+
+def test_make_run_takes_another_card_or_none(chapter):
+    s = run_until(chapter, "run", r"cubos> ", "NIC=virtio-net-pci")
+    try:
+        assert "virtio-net: eth0 at" in s.text and "e1000" not in s.text, s.text
+        assert "web server is at http://127.0.0.1" not in s.text, "the tests forward no port"
+        s.type("\x1dx")
+        assert s.proc.wait(10) == 0, s.text
+    finally:
+        s.close()
+    s = run_until(chapter, "run", r"cubos> ", "NIC=none")
+    try:
+        assert "net: no network card" in s.text, s.text
+        s.type("\x1dx")
+        assert s.proc.wait(10) == 0, s.text
+    finally:
+        s.close()
