@@ -176,13 +176,36 @@ class Machine:
         with self._lock:
             return self._text
 
+    def where(self, samples=5):
+        """Where each CPU of a machine that stopped talking is: its RIP,
+        sampled a few times through the monitor (monitor=True) and named
+        with the kernel's symbols, one line per sample; "" if there is no
+        monitor or QEMU has ended."""
+        if not self.monitor_path or self.proc is None or self.proc.poll() is not None:
+            return ""
+        lines = []
+        try:
+            for _ in range(samples):
+                regs = self.hmp("info registers -a")
+                rips = re.findall(r"RIP=([0-9a-f]{16})", regs)
+                names = subprocess.run(["addr2line", "-f", "-s", "-e", str(chapter_kernel(self.chapter)),
+                                        *[f"0x{r}" for r in rips]], capture_output=True, text=True)
+                funcs = names.stdout.splitlines()[0::2]
+                lines.append("  ".join(f"cpu{i}: {f} ({r})" for i, (f, r) in enumerate(zip(funcs, rips))))
+                time.sleep(0.2)
+        except OSError as e:
+            lines.append(f"(the monitor did not answer: {e})")
+        return "\n".join(lines)
+
     def fail(self, message):
         self.log_path.write_text(self.transcript)
         tail = "\n".join(self.transcript.splitlines()[-40:])
         stderr = "".join(getattr(self, "_stderr", []))
+        where = self.where()
         raise GradeError(f"{self.chapter} [{self.firmware}]: {message}\n"
                          f"--- last serial lines (full log: {self.log_path}) ---\n"
-                         f"{tail}\n--- qemu stderr ---\n{stderr}")
+                         f"{tail}\n--- qemu stderr ---\n{stderr}"
+                         + (f"--- where the CPUs were (RIP samples) ---\n{where}\n" if where else ""))
 
     def mark(self):
         """A position in the transcript: expect(..., since=mark) looks only after it."""

@@ -269,6 +269,7 @@ static bool test_many_timers(void)
 
 struct ring_arg {
     struct chan *in, *out;
+    struct waitgroup *done;     /* each node says when it has left its last send */
 };
 
 /* Pass the token on, one more each time; -1 ends the ring. */
@@ -281,8 +282,10 @@ static void ring_node(void *arg)
         if (token >= 0)
             token++;
         chan_send(r->out, &token);
-        if (token < 0)
+        if (token < 0) {
+            wg_done(r->done);
             return;
+        }
     }
 }
 
@@ -294,8 +297,10 @@ static bool test_ring(void)
         c[i] = chan_new("ring", sizeof(long), 0);
         CHECK("channels", c[i] != NULL);
     }
+    struct waitgroup done = WAITGROUP_INIT("ring");
+    wg_add(&done, RING_THREADS);
     for (int i = 0; i < RING_THREADS; i++) {
-        struct ring_arg r = { c[i], c[i + 1] };
+        struct ring_arg r = { c[i], c[i + 1], &done };
         CHECK("channels", go("ring", ring_node, &r, sizeof(r)) == 0);
     }
     long token = 0;
@@ -306,6 +311,10 @@ static bool test_ring(void)
     long stop = -1, back;
     chan_send(c[0], &stop);
     chan_recv(c[RING_THREADS], &back);
+    /* A node whose send was taken may not have left chan_send yet (it
+     * locks the channel once more on its way out): free the channels only
+     * once every node is past its last send. */
+    wg_wait(&done);
     for (int i = 0; i <= RING_THREADS; i++)
         chan_free(c[i]);
     kfree(c);

@@ -55,7 +55,9 @@ struct chan {
 #define CHAN_MAX_ELEM 256
 struct chan *chan_new(const char *name, size_t elem_size, size_t cap);
 
-/* Free c. No thread may be waiting on it or use it again. */
+/* Free c. No thread may be waiting on it, be still inside a send or a
+ * receive on it (a woken waiter locks it once more on its way out: wait
+ * until it has returned, as with a wait group), or use it again. */
 void chan_free(struct chan *c);
 
 /* Send the value at elem; waits for a receiver, or for room in the ring.

@@ -90,7 +90,7 @@ def test_a_bad_cpus_option_is_reported(chapter):
 @every_chapter
 @pytest.mark.parametrize("cpus", [1, 3, 4])
 def test_self_tests_pass_with_any_number_of_cpus(chapter, cpus):
-    m = Machine(chapter, f"smp-selftest-{cpus}", smp=cpus, options="exit=qemu selftest",
+    m = Machine(chapter, f"smp-selftest-{cpus}", smp=cpus, options="exit=qemu selftest", monitor=True,
                 timeout=180).start()
     m.expect(PROMPT)
     m.send("halt\r")
