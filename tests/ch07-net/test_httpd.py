@@ -64,7 +64,8 @@ def test_the_host_gets_a_file_and_the_stats_page(chapter):
     stats = json.loads(body)
     assert stats["cpus"] == 2 and stats["uptime_ms"] > 0 and stats["threads"] > 3
     assert stats["memory"]["heap_bytes"] > 0 and stats["memory"]["frames_free"] > 0
-    assert stats["http"]["connections"] == 1, "this one"
+    # This one, and perhaps the last, whose close the server may not have read yet.
+    assert 1 <= stats["http"]["connections"] <= 2, stats["http"]
     eth0 = stats["interfaces"][0]
     assert eth0["name"] == "eth0" and eth0["driver"] == "e1000" and eth0["rx_packets"] > 0
     assert eth0["rx_dropped"] == 0 and eth0["tx_dropped"] == 0
@@ -97,7 +98,7 @@ def test_keep_alive_answers_several_requests_on_one_connection(chapter):
     last = json.loads(c.getresponse().read())
     assert c.sock is sock, "one connection for all five"
     assert last["http"]["requests"] - first["http"]["requests"] == 4
-    assert last["http"]["connections"] == 1
+    assert last["http"]["connections"] == 1, "no other connection was ever opened"
     c.close()
     # HTTP/1.0 closes after its answer; so does "Connection: close".
     reply = raw(m, b"GET /about/ HTTP/1.0\r\n\r\n")
