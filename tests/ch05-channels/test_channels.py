@@ -2,6 +2,7 @@
 detection, as a user sees them: the self tests, the demos at the shell,
 and the deadlock report with the shell back afterwards."""
 import re
+import time
 
 from harness import PASS_STATUS, Machine, grade, settled_mem
 
@@ -125,7 +126,14 @@ def test_ps_shows_what_blocked_threads_wait_for(chapter):
     waits at its prompt for a key, which may come. ps shows the waits."""
     m = shell(chapter, "ps-waits")
     m.command("deadlock &", r"deadlock: 'left' waits")
-    table = m.command("ps", r"\n(  ID  NAME .*WAITING FOR\n(?:.*\n)*?)cubos> ").group(1)
+    # The command's own thread reaches its wait a moment after 'left' says
+    # so (on a busy host, a ps may come first): look again until it has.
+    deadline = time.monotonic() + 10
+    while True:
+        table = m.command("ps", r"\n(  ID  NAME .*WAITING FOR\n(?:.*\n)*?)cubos> ").group(1)
+        if re.search(r"^ +\d+ +deadlock +blocked ", table, re.M) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert re.search(r"^ +\d+ +deadlock +blocked +\d +\d+  wait for wait group 'deadlock'$", table, re.M), table
     assert re.search(r"^ +\d+ +left +blocked +\d +\d+  recv from channel 'a'$", table, re.M), table
     assert re.search(r"^ +\d+ +right +blocked +\d +\d+  recv from channel 'b'$", table, re.M), table
