@@ -33,14 +33,35 @@
 #define EROFS 30        /* read-only file system */
 #define EMLINK 31       /* too many links */
 #define EPIPE 32        /* broken pipe */
+#define EDOM 33         /* argument out of range */
 #define ERANGE 34       /* result too large */
 #define ENAMETOOLONG 36 /* file name too long */
 #define ENOSYS 38       /* no such system call */
 #define ENOTEMPTY 39    /* directory not empty */
 #define ELOOP 40        /* too many symbolic links */
+#define ENOTSOCK 88     /* not a socket */
+#define EDESTADDRREQ 89 /* a datagram needs an address */
 #define EMSGSIZE 90     /* message too long */
+#define EPROTOTYPE 91   /* protocol wrong for the socket type */
+#define ENOPROTOOPT 92  /* no such socket option */
+#define EPROTONOSUPPORT 93 /* protocol not supported */
+#define ESOCKTNOSUPPORT 94 /* socket type not supported */
+#define EOPNOTSUPP 95   /* operation not supported on this socket */
+#define EAFNOSUPPORT 97 /* address family not supported */
+#define EADDRINUSE 98   /* address already in use */
+#define EADDRNOTAVAIL 99 /* address not available here */
+#define ENETDOWN 100    /* network is down */
+#define ENETUNREACH 101 /* network unreachable */
+#define ECONNABORTED 103 /* connection aborted */
+#define ECONNRESET 104  /* connection reset by the peer */
 #define ENOBUFS 105     /* no buffer space available */
+#define EISCONN 106     /* already connected */
+#define ENOTCONN 107    /* not connected */
 #define ETIMEDOUT 110   /* timed out */
+#define ECONNREFUSED 111 /* connection refused */
+#define EHOSTUNREACH 113 /* no route to host */
+#define EALREADY 114    /* a connect is already under way */
+#define EINPROGRESS 115 /* a connect has started, not finished */
 
 /* The kernel's own, never seen by a program (ch06 part 2): a system call
  * a signal interrupted. On the way back to user mode (signal.c) it starts

@@ -49,6 +49,8 @@ void *lwip_calloc(size_t count, size_t size);
 #define LWIP_NETIF_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK 1
 #define LWIP_NETIF_HOSTNAME 1
+#define LWIP_HAVE_LOOPIF 1              /* lo, 127.0.0.1, with or without a card */
+#define LWIP_NETIF_LOOPBACK 1           /* and frames to one's own address */
 #define DNS_MAX_SERVERS 2
 /* No ARP probe for the address DHCP offers: it costs every boot a second,
  * and a DHCP server that hands out a taken address is rare (QEMU's never). */
@@ -78,6 +80,7 @@ void *lwip_calloc(size_t count, size_t size);
 #define LWIP_SO_SNDTIMEO 1
 #define LWIP_SO_RCVBUF 0
 #define SO_REUSE 1
+#define LWIP_TCP_KEEPALIVE 1            /* TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT */
 
 /* Threads (sys_arch.c): mailbox sizes are channel capacities. */
 #define TCPIP_THREAD_NAME "tcpip"
@@ -90,8 +93,9 @@ void *lwip_calloc(size_t count, size_t size);
 #define DEFAULT_ACCEPTMBOX_SIZE 64
 #define DEFAULT_THREAD_STACKSIZE 0
 
-/* The APIs: netconn for the kernel's own clients and servers. lwIP's
- * socket layer is left out: the kernel gives programs Linux's sockets. */
+/* The APIs: netconn for the kernel's own clients and servers, and under
+ * the Linux sockets the kernel gives programs (net/socket.c); lwIP's own
+ * socket layer is left out. */
 #define LWIP_NETCONN 1
 #define LWIP_SOCKET 0
 #define LWIP_NETIF_API 0

@@ -42,5 +42,9 @@ SYS(epoll_ctl); SYS(epoll_wait); SYS(epoll_pwait); SYS(poll); SYS(ppoll); SYS(se
 /* syscall/sys_time.c */
 SYS(clock_gettime); SYS(clock_getres); SYS(gettimeofday); SYS(time); SYS(nanosleep);
 SYS(clock_nanosleep);
+/* syscall/sys_socket.c (registered when the network starts, socket.h) */
+SYS(socket); SYS(bind); SYS(listen); SYS(connect); SYS(accept); SYS(accept4); SYS(sendto);
+SYS(recvfrom); SYS(sendmsg); SYS(recvmsg); SYS(shutdown); SYS(getsockname); SYS(getpeername);
+SYS(setsockopt); SYS(getsockopt);
 
 #endif

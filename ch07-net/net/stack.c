@@ -134,8 +134,6 @@ static void tcpip_ready(void *arg)
 void net_stack_init(const char *dns_server)
 {
     struct netdev *first = netdev_get(0);
-    if (first == NULL)
-        return;
     if (dns_server && !ipaddr_aton(dns_server, &dns_option))
         kprintf("dns=%s: not an IPv4 address (a.b.c.d); using the DHCP server's\n", dns_server);
     struct chan *ready = chan_new("tcpip ready", 1, 1);
@@ -169,6 +167,8 @@ void net_stack_init(const char *dns_server)
         UNLOCK_TCPIP_CORE();
     }
     netdev_set_stack_input(input);
+    if (first == NULL)
+        return;                 /* loopback only: no address to wait for */
 
     /* QEMU's DHCP server answers at once; a LAN's may take seconds. The
      * boot waits a little for it, so the prompt comes with an address,
