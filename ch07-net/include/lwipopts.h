@@ -80,6 +80,7 @@ void *lwip_calloc(size_t count, size_t size);
 #define LWIP_SO_SNDTIMEO 1
 #define LWIP_SO_RCVBUF 0
 #define SO_REUSE 1
+#define TCP_LISTEN_BACKLOG 1            /* listen's backlog holds: further SYNs wait for room */
 #define LWIP_TCP_KEEPALIVE 1            /* TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT */
 
 /* Threads (sys_arch.c): mailbox sizes are channel capacities. */
@@ -90,7 +91,7 @@ void *lwip_calloc(size_t count, size_t size);
 #define DEFAULT_RAW_RECVMBOX_SIZE 64
 #define DEFAULT_UDP_RECVMBOX_SIZE 64
 #define DEFAULT_TCP_RECVMBOX_SIZE 64
-#define DEFAULT_ACCEPTMBOX_SIZE 64
+#define DEFAULT_ACCEPTMBOX_SIZE 256     /* above any backlog: never full */
 #define DEFAULT_THREAD_STACKSIZE 0
 
 /* The APIs: netconn for the kernel's own clients and servers, and under

@@ -1,0 +1,199 @@
+"""ch07-net: Linux's socket calls for user programs. The project's socket
+test program against Linux's behaviour; an unmodified Go net/http server
+reached from the host on both cards, and Go's client fetching from the
+host; the project's own event-driven C web server (user/webserver.c):
+files, keep-alive, bad requests, a hundred clients at once, memory back
+at its baseline; Ctrl-C ends a server waiting in epoll, and its port is
+free again."""
+import hashlib
+import http.client
+import http.server
+import os
+import re
+import socket
+import threading
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from harness import Machine, free_port, mem, mem_usage, settled_mem
+
+PROMPT = r"cubos> "
+NICS = {"e1000": "e1000", "virtio": "virtio-net-pci"}
+
+
+def booted(chapter, name, guest_ports=(), model="e1000"):
+    """A machine at its prompt, with host ports forwarded to guest_ports
+    (m.ports[guest] is the host's)."""
+    ports = {g: free_port() for g in guest_ports}
+    fwd = "".join(f",hostfwd=tcp:127.0.0.1:{h}-:{g}" for g, h in ports.items())
+    m = Machine(chapter, name, options="", extra=("-nic", f"user,model={model}{fwd}")).start()
+    m.expect(PROMPT)
+    m.ports = ports
+    return m
+
+
+def url(m, guest_port, path):
+    return f"http://127.0.0.1:{m.ports[guest_port]}{path}"
+
+
+def fetch(address, timeout=30):
+    with urllib.request.urlopen(address, timeout=timeout) as r:
+        return r.status, r.read()
+
+
+def pattern(n):
+    """gohttpd's /bytes?n=N: byte i is (7i + i/4096) mod 256."""
+    return bytes((i * 7 + i // 4096) & 255 for i in range(n))
+
+
+def test_socket_calls_behave_as_on_linux(chapter):
+    """user/nettest.c passes on Linux; every check must pass here too."""
+    m = booted(chapter, "nettest")
+    out = m.command("run /bin/nettest", r"nettest: (all \d+ checks passed|\d+ of \d+ checks failed)",
+                    timeout=120)
+    assert out.group(1).startswith("all"), "\n".join(
+        line for line in m.transcript.splitlines() if line.startswith("FAIL"))
+
+
+@pytest.mark.parametrize("nic", sorted(NICS))
+def test_an_unmodified_go_net_http_server_answers_the_host(chapter, nic):
+    m = booted(chapter, f"gohttpd-{nic}", guest_ports=(8080,), model=NICS[nic])
+    m.send("run /bin/gohttpd &\r")
+    m.expect(r"gohttpd: listening on :8080", timeout=60)
+    status, body = fetch(url(m, 8080, "/"))
+    assert status == 200
+    assert re.fullmatch(rb"hello from Go go1\.\d+(\.\d+)? net/http on linux/amd64, 2 CPUs, request 1\n",
+                        body), body
+    n = 4 * 1024 * 1024
+    status, body = fetch(url(m, 8080, f"/bytes?n={n}"), timeout=120)
+    assert status == 200 and len(body) == n
+    assert hashlib.sha256(body).digest() == hashlib.sha256(pattern(n)).digest()
+    assert fetch(url(m, 8080, "/quit")) == (200, b"bye\n")
+    m.expect(r"/bin/gohttpd: exit status 0", timeout=30)
+
+
+def test_go_fetches_a_file_from_the_host(chapter, tmp_path):
+    """Go's client: DNS-free connect to the host through the gateway
+    (10.0.2.2), a non-blocking connect finished by SO_ERROR, the body read
+    to its end."""
+    data = os.urandom(1024 * 1024)
+    (tmp_path / "f.bin").write_bytes(data)
+    handler = lambda *a: http.server.SimpleHTTPRequestHandler(*a, directory=str(tmp_path))
+    host = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=host.serve_forever, daemon=True).start()
+    try:
+        m = booted(chapter, "goget")
+        port = host.server_address[1]
+        out = m.command(f"run /bin/gohttpd -get http://10.0.2.2:{port}/f.bin",
+                        r"gohttpd: (.*)\n", timeout=120).group(1)
+        assert out == f"200 OK, {len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}", out
+        m.expect(r"/bin/gohttpd: exit status 0")
+        out = m.command(f"run /bin/gohttpd -get http://10.0.2.2:{port}/nothing-here",
+                        r"gohttpd: (.*)\n", timeout=60).group(1)
+        assert out.startswith("404 "), out
+    finally:
+        host.shutdown()
+
+
+def c_server(chapter, name):
+    m = booted(chapter, name, guest_ports=(8000,))
+    m.send("run /bin/webserver -p 8000 &\r")
+    m.expect(r"webserver: listening on port 8000, serving /www", timeout=60)
+    return m
+
+
+def test_the_c_web_server_serves_files_and_keeps_connections(chapter):
+    m = c_server(chapter, "webserver")
+    status, body = fetch(url(m, 8000, "/"))
+    assert status == 200 and body.startswith(b"<!DOCTYPE html>")
+    assert fetch(url(m, 8000, "/about/"))[1] == open(
+        os.path.join(os.path.dirname(__file__), "..", "..", chapter, "rootfs", "www", "about",
+                     "index.html"), "rb").read()
+    c = http.client.HTTPConnection("127.0.0.1", m.ports[8000], timeout=20)
+    c.connect()
+    local = c.sock.getsockname()
+    for path in ("/", "/about/", "/", "/nope"):
+        c.request("GET", path)
+        r = c.getresponse()
+        r.read()
+        assert r.status == (404 if path == "/nope" else 200)
+        assert c.sock.getsockname() == local, "the same connection answers every request"
+    c.request("HEAD", "/")
+    r = c.getresponse()
+    assert r.status == 200 and r.read() == b"" and int(r.getheader("Content-Length")) > 0
+    c.close()
+
+
+def raw(m, data):
+    with socket.create_connection(("127.0.0.1", m.ports[8000]), timeout=20) as s:
+        s.sendall(data)
+        reply = b""
+        while chunk := s.recv(65536):
+            reply += chunk
+    return reply
+
+
+def test_the_c_web_server_refuses_bad_requests_and_goes_on(chapter):
+    m = c_server(chapter, "webserver-bad")
+    assert raw(m, b"NONSENSE\r\n\r\n").startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert raw(m, b"POST / HTTP/1.1\r\nConnection: close\r\n\r\n").startswith(b"HTTP/1.1 405 ")
+    assert raw(m, b"GET /" + b"a" * 9000).startswith(b"HTTP/1.1 414 ")
+    assert raw(m, b"GET / HTTP/1.1\r\n" + b"X-Long: y\r\n" * 1000).startswith(b"HTTP/1.1 431 ")
+    assert raw(m, b"GET /../etc/passwd HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.1 404 ")
+    # Half a request, then gone; a connection reset mid-answer.
+    s = socket.create_connection(("127.0.0.1", m.ports[8000]), timeout=20)
+    s.sendall(b"GET / HT")
+    s.close()
+    s = socket.create_connection(("127.0.0.1", m.ports[8000]), timeout=20)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    s.sendall(b"GET / HTTP/1.1\r\n\r\n")
+    s.close()                           # linger 0: a reset
+    assert fetch(url(m, 8000, "/"))[0] == 200, "still serving"
+
+
+def test_a_hundred_clients_at_once_and_memory_comes_back(chapter):
+    """Each round, 100 connections are opened (one after another: QEMU's
+    forwarding listens with a backlog of one, and a burst of connects
+    would wait on the host's SYN retries), then all 100 ask for two pages
+    at once. After the first round (which grows the program's own heap),
+    the kernel's memory after a round settles back where it was before
+    it, once TIME-WAIT (10 s) has passed."""
+    m = c_server(chapter, "webserver-load")
+
+    def client(c):
+        statuses = []
+        for path in ("/", "/about/"):
+            c.request("GET", path)
+            r = c.getresponse()
+            r.read()
+            statuses.append(r.status)
+        c.close()
+        return statuses
+
+    def round_():
+        conns = [http.client.HTTPConnection("127.0.0.1", m.ports[8000], timeout=60) for _ in range(100)]
+        for c in conns:
+            c.connect()
+        with ThreadPoolExecutor(100) as pool:
+            return list(pool.map(client, conns))
+
+    assert round_() == [[200, 200]] * 100
+    before = settled_mem(m, seconds=30)
+    assert round_() == [[200, 200]] * 100
+    assert settled_mem(m, expected=before, seconds=40) == before
+
+
+def test_ctrl_c_ends_a_server_waiting_in_epoll_and_frees_its_port(chapter):
+    m = booted(chapter, "webserver-ctrlc", guest_ports=(8000,))
+    before = mem_usage(mem(m))
+    for attempt in range(2):
+        mark = m.mark()
+        m.send("run /bin/webserver -p 8000\r")
+        m.expect(r"webserver: listening on port 8000", timeout=60, since=mark)
+        assert fetch(url(m, 8000, "/"))[0] == 200
+        mark = m.mark()
+        m.send("\x03")
+        m.expect(r"/bin/webserver: killed by SIGINT\n" + PROMPT, timeout=30, since=mark)
+    assert settled_mem(m, expected=before, seconds=40) == before
