@@ -12,6 +12,8 @@ import os
 import re
 import socket
 import threading
+import time
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
@@ -197,3 +199,63 @@ def test_ctrl_c_ends_a_server_waiting_in_epoll_and_frees_its_port(chapter):
         m.send("\x03")
         m.expect(r"/bin/webserver: killed by SIGINT\n" + PROMPT, timeout=30, since=mark)
     assert settled_mem(m, expected=before, seconds=40) == before
+
+
+def test_busybox_httpd_wget_and_nc(chapter, tmp_path):
+    """busybox's own network programs, unmodified (the same binary as
+    ch06's, where they fail for want of sockets): httpd serves /www to the
+    host, wget fetches a file from the host whole, nc listens for the host
+    and talks to it."""
+    data = os.urandom(300 * 1024)
+    (tmp_path / "r.bin").write_bytes(data)
+    handler = lambda *a: http.server.SimpleHTTPRequestHandler(*a, directory=str(tmp_path))
+    host = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=host.serve_forever, daemon=True).start()
+    try:
+        m = booted(chapter, "busybox-net", guest_ports=(8081, 9000))
+        m.send("run /bin/httpd -f -p 8081 -h /www &\r")
+        m.expect(r"runs in the background")
+        for _ in range(50):             # until httpd has reached its listen
+            try:
+                status, body = fetch(url(m, 8081, "/"))
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert status == 200 and body.startswith(b"<!DOCTYPE html>")
+        with pytest.raises(urllib.error.HTTPError) as e:
+            fetch(url(m, 8081, "/nothing-here"))
+        assert e.value.code == 404
+
+        port = host.server_address[1]
+        m.command(f"run /bin/wget -O /tmp/r.bin http://10.0.2.2:{port}/r.bin",
+                  r"/bin/wget: exit status 0", timeout=60)
+        got = m.command("run /bin/sha256sum /tmp/r.bin", r"\n([0-9a-f]{64})  /tmp/r\.bin\n").group(1)
+        m.expect(r"/bin/sha256sum: exit status 0\n" + PROMPT)
+        assert got == hashlib.sha256(data).hexdigest()
+
+        # QEMU accepts the host's connection before the guest does, so
+        # the host cannot tell whether nc listens yet: netstat can.
+        m.command("run /bin/nc -l -p 9000 &", r"runs in the background")
+        for _ in range(50):
+            if re.search(r"0\.0\.0\.0:9000 +0\.0\.0\.0:\* +LISTEN", m.command("netstat", PROMPT).string):
+                break
+            time.sleep(0.2)
+        with socket.create_connection(("127.0.0.1", m.ports[9000]), timeout=10) as s:
+            s.sendall(b"hello from the host\n")
+        m.expect(r"hello from the host\r?\n")
+        m.expect(r"/bin/nc: exit status 0")
+
+        listener = socket.create_server(("127.0.0.1", 0))
+        listener.settimeout(60)
+        m.send(f"run /bin/nc 10.0.2.2 {listener.getsockname()[1]}\r")
+        conn, _ = listener.accept()
+        m.send("hello from the guest\r")      # the console's line, nc's stdin
+        conn.settimeout(30)
+        assert conn.recv(100) == b"hello from the guest\n"
+        conn.sendall(b"goodbye from the host\n")
+        conn.close()
+        listener.close()
+        m.expect(r"goodbye from the host\r?\n")
+        m.expect(r"/bin/nc: exit status 0", timeout=30)
+    finally:
+        host.shutdown()
