@@ -13,6 +13,7 @@
 #include "errno.h"
 #include "fd.h"
 #include "heap.h"
+#include "session.h"
 #include "string.h"
 #include "uaccess.h"
 #include "vfs.h"
@@ -183,9 +184,11 @@ struct fd_table *fd_table_create_console(void)
     struct fd_table *t = table_new();
     if (t == NULL)
         return NULL;
+    /* A program started from a remote shell has the session's terminal. */
+    struct session *s = session_current();
     for (int fd = 0; fd < 3; fd++) {
         struct file *f;
-        if (file_open(NULL, "/dev/console", O_RDWR, 0, &f) != 0) {
+        if ((s ? session_tty_open(s, &f) : file_open(NULL, "/dev/console", O_RDWR, 0, &f)) != 0) {
             fd_table_put(t);
             return NULL;
         }

@@ -49,7 +49,8 @@ void console_write_raw(const char *s, size_t n);
  * history, Ctrl-U clears the line, Ctrl-C drops it. Returns the line's
  * length with the text NUL-terminated in buf (at most size - 1 characters),
  * or -1 if the user pressed Ctrl-C. The calling thread sleeps while no key
- * is queued.
+ * is queued. A thread of a remote shell session reads the session's line
+ * instead (session.h), and gets -2 once its connection has closed.
  */
 int console_readline(const char *prompt, char *buf, size_t size);
 

@@ -22,6 +22,7 @@ extern const struct shell_command ping_command;
 extern const struct shell_command nslookup_command;
 extern const struct shell_command netstat_command;
 extern const struct shell_command fetch_command;
+extern const struct shell_command exit_command;
 
 /* The demo commands (kernel/demo_*.c). */
 extern const struct shell_command demo_fault_command;
@@ -34,5 +35,9 @@ extern const struct shell_command demo_misuse_command;
 
 /* The shell thread's body: read and run commands until `halt` or `reboot`. */
 void shell_thread(void *arg);
+
+/* The shell of a remote session (net/rshell.c), on the calling thread:
+ * until the session closes (`exit`, or the connection ends). */
+void shell_session(void);
 
 #endif

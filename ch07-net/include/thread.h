@@ -17,6 +17,7 @@
 #include "wait.h"
 
 struct job;
+struct session;
 struct trap_frame;
 
 #define THREAD_NAME_SIZE 16
@@ -58,6 +59,7 @@ struct thread {
     bool killable;              /* in a wait a kill ends by returning, not unwinding */
     bool signalled;             /* a signal waits for it in user mode: such waits end at once */
     int kills_held;             /* > 0: inside the network stack, where a kill waits (ch07) */
+    struct session *session;    /* the remote shell it works for, or NULL (session.h, ch07) */
 };
 
 /* Turn the code running now (kmain, on the boot stack) into thread "idle"

@@ -18,6 +18,7 @@
 #include "line_edit.h"
 #include "poll.h"
 #include "serial.h"
+#include "session.h"
 #include "smp.h"
 #include "spinlock.h"
 #include "string.h"
@@ -187,6 +188,9 @@ static int copy_line(char *buf, size_t size)
 
 int console_readline(const char *prompt, char *buf, size_t size)
 {
+    struct session *s = session_current();
+    if (s)
+        return session_readline(s, prompt, buf, size);     /* a remote shell's (ch07) */
     console_emit(prompt, strlen(prompt), NULL);
     line_edit_start(&editor, CONSOLE_COLUMNS - strlen(prompt) % CONSOLE_COLUMNS);
     for (;;) {

@@ -3,13 +3,15 @@
  *
  * The formatting is lib/format.c; this file only connects it to the output
  * device: the console (kernel/console.c), which is the serial port and,
- * when there is one, the VGA text screen.
+ * when there is one, the VGA text screen; or, for a thread working for a
+ * remote shell session (ch07), that session's connection (session.h).
  */
 #include <stdarg.h>
 
 #include "console.h"
 #include "format.h"
 #include "kprintf.h"
+#include "session.h"
 
 static void console_sink(char c, void *ctx)
 {
@@ -19,6 +21,9 @@ static void console_sink(char c, void *ctx)
 
 int kvprintf(const char *fmt, va_list args)
 {
+    struct session *s = session_current();
+    if (s)
+        return session_vprintf(s, fmt, args);
     bool locked = console_lock();
     int n = format(console_sink, NULL, fmt, args);
     console_unlock(locked);

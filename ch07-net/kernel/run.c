@@ -12,6 +12,7 @@
 #include "process.h"
 #include "qemu_exit.h"
 #include "run.h"
+#include "session.h"
 #include "shell.h"
 #include "string.h"
 #include "thread.h"
@@ -53,10 +54,15 @@ int run_program(char **argv, bool strace, bool init)
     bool foreground = job == NULL || !job->background;
     /* In the foreground the program has the console as its controlling
      * terminal: keys go to it, ^C sends its group SIGINT (fs/tty.c). */
-    if (foreground)
+    struct session *s = session_current();
+    if (foreground && s)
+        session_tty_give(s, h->p->sid, h->p->pgid);   /* a remote shell's terminal (ch07) */
+    else if (foreground)
         console_tty_give(h->p->sid, h->p->pgid);
     int status = process_wait(h->p);
-    if (foreground)
+    if (foreground && s)
+        session_tty_give(s, 0, 0);
+    else if (foreground)
         console_tty_give(0, 0);
     job_forget(&h->res);
     int pid = h->p->pid;

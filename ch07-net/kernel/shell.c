@@ -20,6 +20,7 @@
 #include "panic.h"
 #include "process.h"
 #include "recover.h"
+#include "session.h"
 #include "shell.h"
 #include "smp.h"
 #include "string.h"
@@ -191,6 +192,7 @@ static const struct shell_command *const net_commands[] = {
     &nslookup_command,
     &netstat_command,
     &fetch_command,
+    &exit_command,
     NULL,
 };
 
@@ -362,10 +364,12 @@ static void run_in_background(const struct shell_command *c, int argc, char **ar
     thread_detach(t);
 }
 
-static void run_line(char *line)
+/* Run one line; foreground is the shell's own (kept for the whole loop:
+ * see run_recoverable). */
+static void run_line(char *line, struct command_run *fg)
 {
-    static struct command_run foreground;   /* static: see run_recoverable */
-    char **argv = foreground.argv;
+    struct command_run *const foreground = fg;
+    char **argv = foreground->argv;
     int argc = split_words(line, argv, MAX_ARGS);
     if (argc < 0) {
         kprintf("shell: too many words (at most %d)\n", MAX_ARGS);
@@ -388,19 +392,39 @@ static void run_line(char *line)
         run_in_background(c, argc, argv);
         return;
     }
-    foreground.command = c;
-    foreground.argc = argc;
-    join_words(foreground.line, argc, argv);
-    run_job(&foreground, false);
+    foreground->command = c;
+    foreground->argc = argc;
+    join_words(foreground->line, argc, argv);
+    run_job(foreground, false);
+}
+
+/* Read lines from the calling thread's terminal and run them, until it
+ * closes (a remote session's, -2). */
+static void shell_loop(struct command_run *foreground)
+{
+    char line[LINE_SIZE];
+    int n;
+    while ((n = console_readline("cubos> ", line, sizeof(line))) != -2) {
+        if (n > 0)
+            run_line(line, foreground);
+    }
 }
 
 void shell_thread(void *arg)
 {
     (void)arg;
-    char line[LINE_SIZE];
+    static struct command_run foreground;
     kprintf("cubos shell: type 'help' for the commands\n");
-    for (;;) {
-        if (console_readline("cubos> ", line, sizeof(line)) > 0)
-            run_line(line);
+    shell_loop(&foreground);
+}
+
+void shell_session(void)
+{
+    struct command_run *foreground = kmalloc(sizeof(*foreground));
+    if (foreground == NULL) {
+        kprintf("shell: no memory for a session\n");
+        return;
     }
+    shell_loop(foreground);
+    kfree(foreground);
 }

@@ -2,8 +2,8 @@
  * net.c: bringing the network up at boot: each driver looks for its cards
  * on the PCI bus (pci_init found them), then the machine is told which
  * interfaces there are, or that there is none; lwIP starts either way
- * (its loopback interface is always there), then the socket system calls
- * and the web server.
+ * (its loopback interface is always there), then the socket system calls,
+ * the web server and the remote shell.
  */
 #include "cmdline.h"
 #include "e1000.h"
@@ -11,6 +11,7 @@
 #include "kprintf.h"
 #include "net.h"
 #include "netdev.h"
+#include "session.h"
 #include "socket.h"
 #include "virtio_net.h"
 
@@ -28,4 +29,5 @@ void net_init(const char *cmdline)
     net_stack_init(found > 0 ? dns : NULL);
     socket_syscalls_register();
     httpd_start(HTTPD_PORT);
+    rshell_start(RSHELL_PORT);
 }

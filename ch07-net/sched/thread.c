@@ -21,6 +21,7 @@
 #include "kprintf.h"
 #include "panic.h"
 #include "sched.h"
+#include "session.h"
 #include "spinlock.h"
 #include "smp.h"
 #include "string.h"
@@ -248,6 +249,12 @@ static struct thread *create(const char *name, unsigned pages, void (*entry)(voi
     }
     t->stack_top = top;
     copy_name(t->name, name);
+    /* A thread started by one of a remote session's works for it too. */
+    struct thread *creator = cpu_current();
+    if (creator && creator->session) {
+        t->session = creator->session;
+        session_get(t->session);
+    }
     t->entry = entry;
     t->arg = arg;
     if (arg_size > 0) {
@@ -365,6 +372,8 @@ static void forget_thread(struct thread *t)
 /* Free an exited thread that will never run again: its stack and itself. */
 static void free_thread(struct thread *t)
 {
+    if (t->session)
+        session_put(t->session);
     thread_stack_free(t->stack_slot);
     kfree(t);
 }
