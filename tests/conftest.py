@@ -13,10 +13,12 @@ import pytest
 
 from harness import TOP, Machine, make
 
-# `make run` from ch07 on forwards the host's port 8080 to the kernel's
-# web server; the tests' make runs forward none (a test that wants one
-# says which), so they neither need 8080 free nor fight over it.
+# `make run` from ch07 on forwards the host's ports 8080 and 2323 to the
+# kernel's web server and remote shell; the tests' make runs forward none
+# (a test that wants one says which), so they neither need those ports
+# free nor fight over them.
 os.environ["HTTP_PORT"] = ""
+os.environ["SHELL_PORT"] = ""
 
 def xdist_group(path):
     """The group of the tests in path that share files: the book's build
