@@ -11,8 +11,10 @@
 #   make test CH=ch01-boot   one chapter's tests
 #   make test SOAK=1     with the long soak runs (ch06's million fuzzed calls)
 #   make bench           micro-benchmarks of the last chapter beside a host reference,
-#                        Go, and (ch06 on) its system calls beside a Linux guest
-#   make bench ONLY=syscalls   only the system calls (ONLY=kernel: all but them)
+#                        Go, (ch06 on) its system calls beside a Linux guest and
+#                        (ch07 on) its web server beside nginx in that guest
+#   make bench ONLY=syscalls   only the system calls (ONLY=net: only the web server;
+#                        ONLY=kernel: only the kernel's own benchmarks)
 #   make book            the book as HTML in book/_build/html (warnings are errors)
 #   make lab CH=ch04-threads [LAB='name...'] [OUT=dir]
 #                        a lab for students: the chapter with the labs' code cut

@@ -9,11 +9,15 @@ rate while the guest runs emulated, so TCG figures show the emulator's
 cost; only the KVM column compares the kernel's code with the host's.
 From ch05 a second table sets the channel benchmarks beside Go; from ch06
 (user/sysbench.c) a third sets system calls beside a Linux guest under the
-same QEMU (tools/bench_linux.py).
+same QEMU (tools/bench_linux.py); from ch07 (net/httpd.c) more tables set
+the kernel's web server beside nginx in that Linux guest, with each network
+card: requests/s, latency, bulk TCP and the smallest RAM, and show where
+cubos's CPUs go under load (tools/bench_net.py).
 
-    tools/bench.py CHAPTER [--only kernel|syscalls]
+    tools/bench.py CHAPTER [--only kernel|syscalls|net]
 
---only kernel: the first two tables; --only syscalls: the third.
+--only kernel: the first two tables; --only syscalls: the third; --only
+net: the network tables.
 """
 import argparse
 import os
@@ -26,6 +30,7 @@ TOP = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TOP / "tests"))
 from harness import Machine, PASS_STATUS, describe_status, make  # noqa: E402
 import bench_linux  # noqa: E402
+import bench_net  # noqa: E402
 
 # For each kernel benchmark: the host figure it is set beside, and what that is.
 HOST_REFERENCE = {
@@ -255,19 +260,25 @@ def print_kernel_tables(chapter):
 def main():
     parser = argparse.ArgumentParser(description="cubos's micro-benchmarks beside references.")
     parser.add_argument("chapter")
-    parser.add_argument("--only", choices=("kernel", "syscalls"),
+    parser.add_argument("--only", choices=("kernel", "syscalls", "net"),
                         help="kernel: the kernel's benchmarks beside the host and Go; "
-                             "syscalls: user/sysbench beside a Linux guest")
+                             "syscalls: user/sysbench beside a Linux guest; "
+                             "net: the web server beside nginx in a Linux guest")
     opts = parser.parse_args()
     syscalls = bench_linux.has_sysbench(opts.chapter)
+    net = bench_net.has_httpd(opts.chapter)
     if opts.only == "syscalls" and not syscalls:
         sys.exit(f"bench: {opts.chapter} has no user/sysbench.c")
+    if opts.only == "net" and not net:
+        sys.exit(f"bench: {opts.chapter} has no net/httpd.c")
     # Under the tests' build lock: `make test` may be building the same chapter.
     make("-C", TOP / opts.chapter, "all", check=True)
-    if opts.only != "syscalls":
+    if opts.only in (None, "kernel"):
         print_kernel_tables(opts.chapter)
-    if syscalls and opts.only != "kernel":
+    if syscalls and opts.only in (None, "syscalls"):
         print_syscall_table(opts.chapter)
+    if net and opts.only in (None, "net"):
+        bench_net.print_net_tables(opts.chapter)
 
 
 if __name__ == "__main__":

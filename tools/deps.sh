@@ -9,7 +9,7 @@ set -eu
 PACKAGES="
   make gcc binutils libc6-dev clang
   grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools
-  qemu-system-x86 ovmf gdb-multiarch socat
+  qemu-system-x86 ovmf gdb-multiarch socat wrk
   python3 python3-pytest python3-pytest-xdist python3-sphinx python3-myst-parser
   graphviz fonts-dejavu-core python3-sphinx-rtd-theme python3-sphinx-copybutton chromium
   golang-go musl-tools dpkg-dev gpgv debian-keyring xz-utils bzip2

@@ -23,6 +23,12 @@ initramfs (cpio "newc", gzip) with busybox, its applet links, the program as
 
 then powers the guest off. Only what the program printed, between a start
 marker and that line, is returned: kernel messages from boot are left out.
+
+tools/bench_net.py builds a guest of its own (nginx) from the helpers
+here: package_file (one file of any package, kept in the cache),
+guest_modules (kernel modules and those they depend on, in load order, from
+the kernel's own package), shared_libraries (what ldd lists) and add_tree
+(a staged folder into the archive).
 """
 import argparse
 import gzip
@@ -31,6 +37,7 @@ import os
 import shlex
 import shutil
 import stat
+import struct
 import subprocess
 import sys
 import tarfile
@@ -168,6 +175,168 @@ def guest_busybox():
     return dest
 
 
+# -- more of Debian for a guest: a package's file, kernel modules, libraries --
+
+def package_file(package, path, name):
+    """The file at path (as the package lists it: "./usr/sbin/nginx") of a
+    Debian package, downloaded once into CACHE as name."""
+    dest = CACHE / name
+    if dest.exists():
+        return dest
+    deb = download(package)
+    part = CACHE / f"{name}.part"
+    extract(deb, lambda member: member == path, part)
+    part.chmod(0o755)
+    part.rename(dest)
+    deb.unlink()
+    return dest
+
+
+def package_files(deb):
+    """Each regular file of a .deb as (its path in the package, an open
+    file to read it from), one after the other: a single pass over the tar
+    stream of dpkg-deb --fsys-tarfile, nothing written to disk. A file must
+    be read before the next one is asked for."""
+    proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    finished = False
+    try:
+        with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
+            for member in tar:
+                if member.isfile():
+                    with tar.extractfile(member) as f:
+                        yield member.name, f
+        finished = True
+    finally:
+        # The caller may stop early: dpkg-deb then ends on a broken pipe.
+        proc.stdout.close()
+        err = proc.stderr.read().decode(errors="replace").strip().splitlines()
+        proc.wait()
+    if finished and proc.returncode != 0:
+        raise GuestError(f"dpkg-deb --fsys-tarfile {deb.name}: "
+                         + (err[-1] if err else f"exit status {proc.returncode}"))
+
+
+def module_name(path):
+    """A kernel module's name from its file's path: ".../virtio_net.ko" ->
+    "virtio_net" (the kernel spells "-" in a module's name as "_")."""
+    return Path(path).name.removesuffix(".ko").replace("-", "_")
+
+
+def module_depends(data):
+    """The modules a kernel module needs loaded before it, from the bytes of
+    its .ko file: the "depends=" field of its .modinfo section, what
+    `modinfo -F depends` prints (kmod is not needed on the host).
+
+    A .ko is a relocatable ELF64 file: its section headers start at
+    e_shoff, e_shnum of them, e_shentsize bytes each, and their names are
+    in section e_shstrndx. .modinfo holds NUL-separated "key=value" strings.
+    """
+    if data[:5] != b"\x7fELF\x02":
+        raise GuestError("not an ELF64 kernel module")
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3a)
+
+    def section(i):
+        """(name offset, file offset, size) of section i."""
+        name, _type, _flags, _addr, offset, size = struct.unpack_from(
+            "<IIQQQQ", data, shoff + i * shentsize)
+        return name, offset, size
+
+    _, names_at, _ = section(shstrndx)
+    for i in range(shnum):
+        name, offset, size = section(i)
+        end = data.index(b"\0", names_at + name)
+        if data[names_at + name:end] == b".modinfo":
+            for field in data[offset:offset + size].split(b"\0"):
+                if field.startswith(b"depends="):
+                    value = field.removeprefix(b"depends=").decode()
+                    return [d for d in value.split(",") if d]
+            return []
+    return []
+
+
+def fetch_modules(version, names, folder):
+    """Copy the modules names, and all the modules they depend on, from the
+    package linux-image-VERSION into folder as NAME.ko. The first pass over
+    the package reads every module's dependencies, the second copies only
+    the modules needed (the package holds some 4,000)."""
+    deb = download(f"linux-image-{version}")
+    depends, paths = {}, {}
+    for path, f in package_files(deb):
+        if path.endswith(".ko"):
+            depends[module_name(path)] = module_depends(f.read())
+            paths[module_name(path)] = path
+    needed, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name in needed:
+            continue
+        if name not in depends:
+            raise GuestError(f"{deb.name}: no kernel module {name} in the package")
+        needed.add(name)
+        todo += depends[name]
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = {paths[name]: name for name in needed}
+    for path, f in package_files(deb):
+        if path in wanted:
+            part = folder / f"{wanted.pop(path)}.ko.part"
+            part.write_bytes(f.read())
+            part.rename(part.with_suffix(""))
+            if not wanted:
+                break
+    deb.unlink()
+
+
+def guest_modules(names):
+    """The .ko files of the kernel modules names and of every module they
+    depend on, for guest_kernel()'s kernel, in an order to load them in:
+    each after the ones it depends on. Copied once from the kernel's own
+    package into CACHE/modules-VERSION."""
+    version = guest_kernel().name.removeprefix("vmlinuz-")
+    folder = CACHE / f"modules-{version}"
+
+    def load_order():
+        order, seen = [], set()
+
+        def visit(name):
+            if name in seen:
+                return
+            seen.add(name)
+            ko = folder / f"{name}.ko"
+            for dep in module_depends(ko.read_bytes()):
+                visit(dep)
+            order.append(ko)
+
+        for name in names:
+            visit(name)
+        return order
+
+    try:
+        return load_order()
+    except FileNotFoundError:
+        fetch_modules(version, names, folder)
+        return load_order()
+
+
+def shared_libraries(program):
+    """The host's shared libraries a dynamically linked program loads, as
+    `ldd` lists them, and its dynamic loader (/lib64/ld-linux-x86-64.so.2):
+    absolute paths, to be copied into a guest at the same paths."""
+    out = run(["ldd", str(program)], f"ldd {program}")
+    paths = []
+    for line in out.splitlines():
+        words = line.split()
+        if "=>" in words:
+            target = words[words.index("=>") + 1]
+            if target == "not":
+                raise GuestError(f"{program} needs {words[0]}, which the host does not have")
+            paths.append(target)
+        elif words and words[0].startswith("/"):
+            paths.append(words[0])          # the loader itself
+    return paths
+
+
 class Cpio:
     """An archive in the "newc" cpio format, the one the kernel unpacks as
     an initramfs (Documentation/driver-api/early-userspace/buffer-format.rst):
@@ -210,6 +379,25 @@ class Cpio:
         """The archive, ended by its trailer entry."""
         self._entry("TRAILER!!!", 0)
         return self.out.getvalue()
+
+
+def add_tree(archive, root):
+    """Add everything under the host folder root to a Cpio archive at the
+    same paths: folders and files with their permission bits, symbolic
+    links as links; each folder before what it holds."""
+    root = Path(root)
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(dirs) + sorted(files):
+            path = Path(folder) / name
+            inside = str(path.relative_to(root))
+            mode = path.lstat().st_mode
+            if path.is_symlink():
+                archive.symlink(inside, os.readlink(path))
+            elif path.is_dir():
+                archive.directory(inside)
+            else:
+                archive.file(inside, path.read_bytes(), stat.S_IMODE(mode))
 
 
 def busybox_applets(busybox):
