@@ -32,6 +32,7 @@ libraries (tools/linux_guest.py fetches them into .cache/linux-guest/);
 /work/shared/BENCH.md gives the facts it follows.
 """
 import argparse
+import bisect
 import gzip
 import http.client
 import os
@@ -367,7 +368,7 @@ def kernel_of(iso, folder):
 def profile(m, port, seconds, kernel):
     """While wrk -c32 runs, sample every CPU's RIP through the monitor
     (HMP "info registers -a", as harness.Machine.where does), PROFILE_SAMPLES
-    times; name the addresses with addr2line. (Counter {function: samples},
+    times; name the addresses from the kernel's symbol table. (Counter {function: samples},
     number of samples) or None if the monitor gave nothing."""
     load = subprocess.Popen(wrk_command(port, LOAD, seconds),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -386,14 +387,32 @@ def profile(m, port, seconds, kernel):
         load.wait()
     if not rips:
         return None
-    addresses = sorted(set(rips))
-    names = subprocess.run(["addr2line", "-f", "-s", "-e", str(kernel),
-                            *[f"0x{a}" for a in addresses]], capture_output=True, text=True)
-    functions = dict(zip(addresses, names.stdout.splitlines()[0::2]))
-    counts = Counter(functions.get(r, "??") for r in rips)
-    if "??" in counts:
-        counts["(outside the kernel's symbols)"] = counts.pop("??")
+    starts, names = function_symbols(kernel)
+    counts = Counter(function_at(int(r, 16), starts, names) for r in rips)
     return counts, len(rips)
+
+
+def function_symbols(kernel):
+    """The kernel's functions, sorted by address, from its symbol table
+    (nm: the ISO's kernel has no debug sections, so addr2line cannot name
+    them, but its symbols stay): (start addresses, names)."""
+    out = subprocess.run(["nm", "-n", "--defined-only", str(kernel)], capture_output=True, text=True)
+    starts, names = [], []
+    for line in out.stdout.splitlines():
+        fields = line.split()
+        if len(fields) == 3 and fields[1] in "tT":
+            starts.append(int(fields[0], 16))
+            names.append(fields[2])
+    return starts, names
+
+
+def function_at(address, starts, names):
+    """The function whose code holds address (the last one starting at or
+    before it), or a note for an address outside the kernel's text."""
+    if address < 1 << 63:
+        return "(user mode)"            # the kernel runs in the upper half
+    i = bisect.bisect_right(starts, address) - 1
+    return names[i] if i >= 0 else "(outside the kernel's symbols)"
 
 
 def measure(port, seconds, figures):
