@@ -418,11 +418,18 @@ static unsigned socket_poll(struct file *f, uint64_t *version)
 {
     struct socket *s = f->priv;
     struct netconn *c = s->conn;
-    *version = __atomic_load_n(&s->version, __ATOMIC_ACQUIRE);
-    if (s->type == SOCK_DGRAM)
-        return POLLOUT | (s->rx_dgram || mbox_len(&c->recvmbox) ? POLLIN : 0);
-    unsigned mask = 0;
+    /* The version and the state are read under the core lock, which the
+     * tcpip thread holds from a message's post to the callback that bumps
+     * the version: an epoll that saw the data also saw its version, and
+     * does not report the same arrival twice. */
     LOCK_TCPIP_CORE();
+    *version = __atomic_load_n(&s->version, __ATOMIC_ACQUIRE);
+    if (s->type == SOCK_DGRAM) {
+        bool readable = s->rx_dgram || mbox_len(&c->recvmbox);
+        UNLOCK_TCPIP_CORE();
+        return POLLOUT | (readable ? POLLIN : 0);
+    }
+    unsigned mask = 0;
     struct tcp_pcb *pcb = c->pcb.tcp;
     if (s->listening) {
         if (mbox_len(&c->acceptmbox))
