@@ -50,6 +50,16 @@ def pattern(n):
     return bytes((i * 7 + i // 4096) & 255 for i in range(n))
 
 
+def host_server(folder, name, data):
+    """An HTTP server on the host's 127.0.0.1 (the guest's 10.0.2.2),
+    serving folder, where name now holds data; shut it down after use."""
+    (folder / name).write_bytes(data)
+    handler = lambda *a: http.server.SimpleHTTPRequestHandler(*a, directory=str(folder))
+    host = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=host.serve_forever, daemon=True).start()
+    return host
+
+
 def test_socket_calls_behave_as_on_linux(chapter):
     """user/nettest.c passes on Linux; every check must pass here too."""
     m = booted(chapter, "nettest")
@@ -81,10 +91,7 @@ def test_go_fetches_a_file_from_the_host(chapter, tmp_path):
     (10.0.2.2), a non-blocking connect finished by SO_ERROR, the body read
     to its end."""
     data = os.urandom(1024 * 1024)
-    (tmp_path / "f.bin").write_bytes(data)
-    handler = lambda *a: http.server.SimpleHTTPRequestHandler(*a, directory=str(tmp_path))
-    host = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=host.serve_forever, daemon=True).start()
+    host = host_server(tmp_path, "f.bin", data)
     try:
         m = booted(chapter, "goget")
         port = host.server_address[1]
@@ -197,10 +204,7 @@ def test_busybox_httpd_wget_and_nc(chapter, tmp_path):
     host, wget fetches a file from the host whole, nc listens for the host
     and talks to it."""
     data = os.urandom(300 * 1024)
-    (tmp_path / "r.bin").write_bytes(data)
-    handler = lambda *a: http.server.SimpleHTTPRequestHandler(*a, directory=str(tmp_path))
-    host = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=host.serve_forever, daemon=True).start()
+    host = host_server(tmp_path, "r.bin", data)
     try:
         m = booted(chapter, "busybox-net", guest_ports=(8081, 9000))
         m.send("run /bin/httpd -f -p 8081 -h /www &\r")
