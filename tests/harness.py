@@ -361,6 +361,15 @@ def every_chapter(test):
     return test
 
 
+def own_chapter(test):
+    """Mark a test slow enough (tens of seconds of TCG) that the next
+    chapter does not run it again unless everything is asked for
+    (inherit_all): it measures its own chapter's code at a scale the
+    next chapter's own tests already exercise more cheaply."""
+    test.own_chapter = True
+    return test
+
+
 def inherit_all():
     """Whether later chapters run all of their predecessors' tests: with
     `make test CH=...` (one chapter, graded in full) and `make test FULL=1`.
@@ -388,6 +397,8 @@ def chapter_tests(chapter, filename, namespace, skip=()):
             continue
         inherited = getattr(value, "__module__", name) != name
         if inherited and not inherit_all() and not getattr(value, "every_chapter", False):
+            continue
+        if getattr(value, "own_chapter", False) and not inherit_all():
             continue
         namespace[test] = value
     return module

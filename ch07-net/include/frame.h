@@ -22,7 +22,12 @@ void frame_init(const struct boot_info *bi, paddr_t info_phys);
  * memory is exhausted: the caller must check. */
 __attribute__((warn_unused_result)) paddr_t frame_alloc(void);
 
-/* Give back a frame from frame_alloc; a bad or double free panics. */
+/* count frames in a row, physically contiguous, for a device that needs
+ * them so (a legacy virtqueue): the first one's address, or 0 when no
+ * such run is free. Each frame goes back with frame_free. */
+__attribute__((warn_unused_result)) paddr_t frame_alloc_run(size_t count);
+
+/* Give back a frame from frame_alloc or frame_alloc_run; a bad or double free panics. */
 void frame_free(paddr_t frame);
 
 /* Copy-on-write (ch06): frames mapped by several address spaces.

@@ -36,6 +36,11 @@ void frame_pool_set_used(struct frame_pool *pool, uint64_t start, uint64_t end);
  * (frame 0 is never free: callers reserve the first MiB). */
 uint64_t frame_pool_alloc(struct frame_pool *pool);
 
+/* Take count free frames in a row (physically contiguous), for a device
+ * that reads one structure across them; the first one's address, or 0 if
+ * no such run is free. Each frame is given back with frame_pool_free. */
+uint64_t frame_pool_alloc_run(struct frame_pool *pool, size_t count);
+
 /* Give frame addr back. Returns 0, or -1 if addr is unaligned, outside the pool
  * or already free (a double free); the pool is unchanged then. */
 int frame_pool_free(struct frame_pool *pool, uint64_t addr);

@@ -1,6 +1,7 @@
 /*
  * virtio_net.h: the driver of the virtio network card (QEMU's
- * -device virtio-net-pci), through virtio 1.x's modern PCI transport.
+ * -device virtio-net-pci), through virtio 1.x's modern PCI transport or
+ * the legacy one (virtio_pci.h).
  */
 #ifndef CUBOS_VIRTIO_NET_H
 #define CUBOS_VIRTIO_NET_H

@@ -126,6 +126,14 @@ paddr_t frame_alloc(void)
     return frame;
 }
 
+paddr_t frame_alloc_run(size_t count)
+{
+    spin_lock(&pool_lock);
+    paddr_t first = frame_pool_alloc_run(&pool, count);
+    spin_unlock(&pool_lock);
+    return first;
+}
+
 void frame_free(paddr_t frame)
 {
     spin_lock(&pool_lock);

@@ -58,7 +58,7 @@ static err_t linkoutput(struct netif *nif, struct pbuf *p)
 static void input(struct netdev *dev, const void *frame, size_t len, void *ctx)
 {
     (void)ctx;
-    struct netif *nif = dev->stack;
+    struct netif *nif = __atomic_load_n(&dev->stack, __ATOMIC_ACQUIRE);
     struct pbuf *p = nif ? pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL) : NULL;
     if (p == NULL) {
         netdev_rx_dropped(dev);
@@ -147,6 +147,10 @@ void net_stack_init(const char *dns_server)
     chan_recv(ready, &done);
     chan_free(ready);
 
+    /* Frames are taken before the first DISCOVER goes out: QEMU's DHCP
+     * server can answer it before this loop ends (a frame dropped there
+     * made DHCP ask again 2 s later). */
+    netdev_set_stack_input(input);
     dhcp_started_ns = clock_monotonic_ns();
     struct netdev *dev;
     for (unsigned i = 0; (dev = netdev_get(i)) != NULL; i++) {
@@ -156,7 +160,7 @@ void net_stack_init(const char *dns_server)
         LOCK_TCPIP_CORE();
         if (netif_add(nif, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4, dev, netif_setup, tcpip_input) == NULL)
             panic("net: lwIP refused %s", dev->name);
-        dev->stack = nif;
+        __atomic_store_n(&dev->stack, nif, __ATOMIC_RELEASE);     /* for input, unlocked */
         netif_set_status_callback(nif, status_changed);
         if (i == 0)
             netif_set_default(nif);
@@ -166,7 +170,6 @@ void net_stack_init(const char *dns_server)
         dhcp_start(nif);
         UNLOCK_TCPIP_CORE();
     }
-    netdev_set_stack_input(input);
     if (first == NULL)
         return;                 /* loopback only: no address to wait for */
 

@@ -4,7 +4,7 @@ and the deadlock report with the shell back afterwards."""
 import re
 import time
 
-from harness import PASS_STATUS, Machine, grade, settled_mem
+from harness import PASS_STATUS, Machine, grade, own_chapter, settled_mem
 
 PROMPT = r"cubos> "
 
@@ -80,6 +80,7 @@ def test_primes_match_the_known_primes(chapter):
     halt(m)
 
 
+@own_chapter     # 45 s of TCG; ch06 runs the sieve again at 1,000 (test_primes_match...)
 def test_primes_5000_run_in_the_default_memory(chapter):
     """5,000 filter threads and channels in `make run`'s 128 MiB: go()'s
     small stacks (8 KiB) make room for them."""

@@ -82,13 +82,39 @@ def test_a_virtio_card_without_msix_interrupts_through_its_line(chapter):
     assert after["rx"][0] - before["rx"][0] == 2 and after["interrupts"] > before["interrupts"]
 
 
-def test_a_legacy_only_virtio_card_is_refused_with_a_reason(chapter):
-    """virtio 0.9's legacy transport only: the kernel says it does not
-    drive it, and runs on without a network."""
+def test_a_legacy_only_virtio_card_is_driven_through_its_io_registers(chapter):
+    """virtio 0.9's legacy transport only (an I/O BAR; each queue in one
+    physically contiguous block): the card comes up with MSI-X, nothing
+    of DHCP's answer is dropped, and frames go both ways."""
     m = shell(chapter, "net-virtio-legacy",
               extra=VIRTIO + ("-device", "virtio-net-pci,netdev=n1,disable-modern=on"))
-    assert re.search(r"^virtio-net: 00:0\d\.0 has no virtio 1 structures \(a legacy-only device\); "
-                     r"not used$", m.transcript, re.M), m.transcript
+    assert re.search(r"^virtio-net: eth0 at 00:0\d\.0 \(legacy\), MAC 52:54:00:12:34:56, link up, MSI-X$",
+                     m.transcript, re.M), m.transcript
+    assert re.search(r"^net: eth0 is 10\.0\.2\.15/24 \(DHCP, \d+ ms\)", m.transcript, re.M)
+    _, before = ifconfig(m)
+    assert before["rx"][2] == 0, "no frame dropped at boot (DHCP's offer came through)"
+    m.command("arping 10.0.2.2", rf"arping: 10\.0\.2\.2 is at {QEMU_GATEWAY_MAC} \(request 1,", timeout=30)
+    m.command("ping 10.0.2.2", r"4 packets transmitted, 4 received, 0% packet loss", timeout=30)
+    _, after = ifconfig(m)
+    assert after["rx"][0] - before["rx"][0] >= 5 and after["tx"][0] - before["tx"][0] >= 5
+    assert after["interrupts"] > before["interrupts"] and after["rx"][2] == 0
+
+
+def test_a_legacy_virtio_card_without_msix_interrupts_through_its_line(chapter):
+    m = shell(chapter, "net-virtio-legacy-intx",
+              extra=VIRTIO + ("-device", "virtio-net-pci,netdev=n1,disable-modern=on,vectors=0"))
+    assert re.search(r"^virtio-net: eth0 at 00:0\d\.0 \(legacy\), MAC 52:54:00:12:34:56, link up, IRQ \d+$",
+                     m.transcript, re.M), m.transcript
+    m.command("ping 10.0.2.2", r"4 packets transmitted, 4 received, 0% packet loss", timeout=30)
+
+
+def test_a_legacy_queue_larger_than_the_driver_takes_is_refused(chapter):
+    """The legacy transport cannot shrink a queue: a 1,024-entry receive
+    queue is refused with a reason, and the kernel runs on without it."""
+    m = shell(chapter, "net-virtio-legacy-big", extra=VIRTIO + (
+        "-device", "virtio-net-pci,netdev=n1,disable-modern=on,rx_queue_size=1024"))
+    assert re.search(r"^virtio-net: queue 0 has 1024 entries, this driver takes 1 to 256\n"
+                     r"virtio-net: cannot set up its queues; not used$", m.transcript, re.M), m.transcript
     assert "net: no network card" in m.transcript
     m.command("ifconfig", r"ifconfig: no network interfaces\n" + PROMPT)
 
