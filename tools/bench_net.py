@@ -14,8 +14,9 @@ a virtio-net-pci network card, and measures from the host:
    run time (cubos: busybox's dd from the shell; Linux: dd in /init);
 4. the smallest guest RAM (-m) with which each boots and answers / with 200.
 
-and, for cubos under the -c32 load, where its CPUs go: their RIPs sampled
-through the QEMU monitor and named with the kernel's symbols.
+and, for cubos under the -c32 load and under bulk GETs, where its CPUs go:
+their RIPs sampled through the QEMU monitor and named with the kernel's
+symbols.
 
     tools/bench_net.py CHAPTER [--iso PATH] [--quick]
 
@@ -42,6 +43,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -78,6 +80,8 @@ RAM_NICS = NICS
 
 PROFILE_SAMPLES = 100               # monitor samples of both CPUs' RIP
 PROFILE_TOP = 15                    # functions printed
+PROFILE_LOAD = "wrk -t2 -c32"       # the loads profiled
+PROFILE_BULK = "bulk GETs of big.bin"
 
 PROMPT = r"cubos> "
 DD = f"run /bin/dd if=/dev/zero of=/www/big.bin bs=1048576 count={BIG_MIB}"
@@ -365,31 +369,57 @@ def kernel_of(iso, folder):
     return dest if done.returncode == 0 and dest.exists() else None
 
 
-def profile(m, port, seconds, kernel):
-    """While wrk -c32 runs, sample every CPU's RIP through the monitor
-    (HMP "info registers -a", as harness.Machine.where does), PROFILE_SAMPLES
-    times; name the addresses from the kernel's symbol table. (Counter {function: samples},
-    number of samples) or None if the monitor gave nothing."""
-    load = subprocess.Popen(wrk_command(port, LOAD, seconds),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def sample_rips(m, seconds, kernel, running):
+    """Every CPU's RIP through the monitor (HMP "info registers -a", as
+    harness.Machine.where does), PROFILE_SAMPLES times over seconds while
+    running() holds; the addresses named from the kernel's symbol table.
+    (Counter {function: samples}, number of samples) or None if the
+    monitor gave nothing."""
     rips = []
     interval = seconds / PROFILE_SAMPLES
     try:
-        time.sleep(min(0.5, seconds / 10))          # let wrk connect
+        time.sleep(min(0.5, seconds / 10))          # let the load start
         for _ in range(PROFILE_SAMPLES):
-            if load.poll() is not None:
+            if not running():
                 break
             rips += re.findall(r"RIP=([0-9a-f]{16})", m.hmp("info registers -a"))
             time.sleep(interval * 0.8)              # the monitor's answer takes the rest
     except OSError:
         pass
-    finally:
-        load.wait()
     if not rips:
         return None
     starts, names = function_symbols(kernel)
     counts = Counter(function_at(int(r, 16), starts, names) for r in rips)
     return counts, len(rips)
+
+
+def profile_load(m, port, seconds, kernel):
+    """Where the CPUs go while wrk -c32 runs (sample_rips)."""
+    load = subprocess.Popen(wrk_command(port, LOAD, seconds),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        return sample_rips(m, seconds, kernel, lambda: load.poll() is None)
+    finally:
+        load.wait()
+
+
+def profile_bulk(m, port, seconds, kernel):
+    """Where the CPUs go while big.bin is fetched again and again, one
+    connection at a time (sample_rips)."""
+    stop = threading.Event()
+
+    def fetch_again():
+        while not stop.is_set():
+            if bulk(port)[0] is None:
+                return
+
+    load = threading.Thread(target=fetch_again)
+    load.start()
+    try:
+        return sample_rips(m, seconds, kernel, load.is_alive)
+    finally:
+        stop.set()
+        load.join()
 
 
 def function_symbols(kernel):
@@ -459,7 +489,7 @@ def boot_side(side, chapter, iso, guest, nic, mib, name, bigfile, timeout):
 def load_runs(chapter, iso, guest, kernel, runs, seconds):
     """runs rounds; in each, for each card, cubos then Linux boot, serve
     and are measured. ({(side, nic): {"load", "latency", "bulk": [one
-    figure a run]}}, {nic: cubos's profile}, notes)."""
+    figure a run]}}, {(nic, load): cubos's profile}, notes)."""
     figures = {(side, nic): {"load": [], "latency": [], "bulk": []}
                for side in SIDES for nic in NICS}
     profiles, notes = {}, []
@@ -477,7 +507,8 @@ def load_runs(chapter, iso, guest, kernel, runs, seconds):
                     if problem:
                         notes.append(f"{side} {nic} run {run}: {problem}")
                     if side == "cubos" and run == 1 and kernel:
-                        profiles[nic] = profile(m, port, seconds, kernel)
+                        profiles[(nic, PROFILE_LOAD)] = profile_load(m, port, seconds, kernel)
+                        profiles[(nic, PROFILE_BULK)] = profile_bulk(m, port, seconds, kernel)
                 finally:
                     m.stop()
     return figures, profiles, notes
@@ -602,13 +633,13 @@ def print_ram_table(found, nics):
 
 
 def print_profiles(profiles):
-    """Where cubos's CPUs went under wrk -c32: the top functions."""
-    for nic, found in profiles.items():
+    """Where cubos's CPUs went under each load: the top functions."""
+    for (nic, load), found in profiles.items():
         if not found:
-            print(f"\ncubos {nic}: no profile (the monitor gave no registers)")
+            print(f"\ncubos {nic}, {load}: no profile (the monitor gave no registers)")
             continue
         counts, total = found
-        print(f"\nWhere cubos's CPUs go under wrk -t2 -c32 ({nic}, a run of its own): "
+        print(f"\nWhere cubos's CPUs go under {load} ({nic}, a run of its own): "
               f"{total} RIPs,\n{CPUS} CPUs sampled {total // CPUS} times; the top "
               f"{PROFILE_TOP} functions (an idle CPU waits in hlt, in the function\nthat runs it: "
               f"irq_enable_and_halt, inlined in sched_idle):\n")

@@ -86,6 +86,7 @@
 #define STATUS_FEATURES_OK 8
 #define STATUS_FAILED 128
 
+#define USED_F_NO_NOTIFY 1          /* the used ring's flags: "no need to notify me" (2.6.7) */
 #define F_VERSION_1 32              /* a virtio 1.x device: required on the modern transport */
 #define NO_VECTOR 0xFFFF
 #define ISR_QUEUE 1                 /* ISR status (virtio spec 4.1.4.5): a queue was used */
@@ -360,7 +361,9 @@ void virtqueue_make_available(struct virtqueue *q, uint16_t i)
 
 void virtqueue_kick(struct virtio_pci *v, struct virtqueue *q)
 {
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);    /* the index before the notification */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);    /* the index before the flags are read */
+    if (q->used[0] & USED_F_NO_NOTIFY)
+        return;         /* the device is busy with this queue and will look again itself */
     if (v->legacy)
         outw(v->io + LEGACY_QUEUE_NOTIFY, q->index);
     else

@@ -137,6 +137,12 @@ void process_put(struct process *p);
 /* The process with id pid, with a reference taken, or NULL. */
 struct process *process_find(int pid);
 
+/* Take p off the list of processes, proc_lock held: done when a wait reaps
+ * it, so that its pid names nothing any more (kill gets ESRCH) although a
+ * reference may still hold it for a moment; the last process_put frees it
+ * (and its pid). Taking it off twice does nothing. */
+void process_unlist(struct process *p);
+
 /* End every thread of the calling thread's process with wait status
  * status (exit_group, a fatal signal); the caller's thread ends too. */
 __attribute__((noreturn)) void process_exit(int status);

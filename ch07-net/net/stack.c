@@ -21,6 +21,7 @@
 
 #include "chan.h"
 #include "clock.h"
+#include "errno.h"
 #include "heap.h"
 #include "job.h"
 #include "kprintf.h"
@@ -51,6 +52,8 @@ static err_t linkoutput(struct netif *nif, struct pbuf *p)
         pbuf_copy_partial(p, frame, p->tot_len, 0);
         r = dev->transmit(dev, frame, p->tot_len);
     }
+    if (r == -ENOBUFS)
+        return ERR_BUF;         /* the card's ring is full: a sender sees ENOBUFS */
     return r == 0 ? ERR_OK : ERR_IF;
 }
 

@@ -139,6 +139,17 @@ void process_get(struct process *p)
     spin_unlock(&p->lock);
 }
 
+void process_unlist(struct process *p)
+{
+    for (struct process **pp = &processes; *pp; pp = &(*pp)->all_next) {
+        if (*pp == p) {
+            *pp = p->all_next;
+            process_count--;
+            return;
+        }
+    }
+}
+
 void process_put(struct process *p)
 {
     spin_lock(&p->lock);
@@ -147,13 +158,7 @@ void process_put(struct process *p)
     if (!last)
         return;
     spin_lock(&proc_lock);
-    for (struct process **pp = &processes; *pp; pp = &(*pp)->all_next) {
-        if (*pp == p) {
-            *pp = p->all_next;
-            process_count--;
-            break;
-        }
-    }
+    process_unlist(p);
     spin_unlock(&proc_lock);
     if (p->files)
         fd_table_put(p->files);

@@ -81,6 +81,7 @@ static int find_change(struct process *me, const struct wait_query *q, struct wa
                 *pp = c->sibling;
                 c->parent = NULL;
                 c->linked = false;
+                process_unlist(c);      /* kill(pid) finds nothing from now on */
                 *reaped = c;
             }
             return 1;

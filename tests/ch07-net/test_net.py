@@ -5,6 +5,7 @@ packet and drop is counted, both cards work at once, and a machine
 without a network card (or with one the kernel cannot drive) boots and
 says so."""
 import re
+import time
 
 from harness import Machine, free_port, mem, mem_usage, settled_mem
 
@@ -117,6 +118,31 @@ def test_a_legacy_queue_larger_than_the_driver_takes_is_refused(chapter):
                      r"virtio-net: cannot set up its queues; not used$", m.transcript, re.M), m.transcript
     assert "net: no network card" in m.transcript
     m.command("ifconfig", r"ifconfig: no network interfaces\n" + PROMPT)
+
+
+def test_a_transmit_ring_the_card_is_slow_to_empty_drops_and_counts(chapter):
+    """QEMU's virtio-net with tx=timer takes the transmit queue only every
+    0.3 s and asks not to be notified meanwhile: a burst of 2,000 UDP
+    datagrams fills the 256-entry ring, every one past it is refused with
+    ENOBUFS and counted as a drop, nothing hangs, the card sends again
+    once it has caught up, and memory is back where it was."""
+    m = shell(chapter, "net-tx-full", extra=VIRTIO + (
+        "-device", "virtio-net-pci,netdev=n1,disable-legacy=on,tx=timer,x-txtimer=300000000"))
+    m.command("ping 10.0.2.2 1", r"1 packets transmitted, 1 received", timeout=30)   # ARP's entry
+    before_mem = settled_mem(m)
+    _, before = ifconfig(m)
+    out = m.command("run /bin/udpburst 10.0.2.2 9 2000",
+                    r"udpburst: 2000 datagrams of 1000 bytes: (\d+) taken, (\d+) refused(.*)\n", timeout=60)
+    taken, refused = int(out.group(1)), int(out.group(2))
+    assert taken >= 256 and refused > 0, out.group(0)
+    assert out.group(3) == " (first error: No buffer space available)", out.group(0)
+    m.command("", PROMPT)
+    time.sleep(1)                       # the last timer: the ring is empty again
+    _, after = ifconfig(m)
+    assert after["tx"][2] - before["tx"][2] == refused, "each refused datagram counted as a drop"
+    assert after["tx"][0] - before["tx"][0] == taken
+    m.command("ping 10.0.2.2 2", r"2 packets transmitted, 2 received", timeout=30)
+    assert settled_mem(m, expected=before_mem, seconds=10) == before_mem
 
 
 def test_both_cards_at_once(chapter):
