@@ -13,6 +13,7 @@ PACKAGES="
   python3 python3-pytest python3-pytest-xdist python3-sphinx python3-myst-parser
   graphviz fonts-dejavu-core python3-sphinx-rtd-theme python3-sphinx-copybutton chromium
   golang-go musl-tools dpkg-dev gpgv debian-keyring xz-utils bzip2
+  console-setup-linux
 "
 
 missing=""

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import time
 
-from harness import Machine, free_port, mem, mem_usage, settled_mem
+from harness import Machine, free_port, mem, mem_usage, own_chapter, settled_mem
 
 PROMPT = r"cubos> "
 
@@ -136,6 +136,7 @@ def test_bad_requests_get_their_status_and_the_server_goes_on(chapter):
     assert r.status == 200, "and it still serves"
 
 
+@own_chapter     # tens of seconds of load; the next chapter's network code is this one's
 def test_idle_connections_are_closed_and_memory_comes_back(chapter):
     """A client that opens connections and sends nothing, or half a
     request (slowloris), holds each for 5 s, then gets 408 or a close;
@@ -188,6 +189,7 @@ def test_a_large_file_arrives_whole(chapter):
     assert hashlib.sha256(body).hexdigest() == want
 
 
+@own_chapter     # tens of seconds of load; the next chapter's network code is this one's
 def test_a_thousand_connections_at_once_then_memory_and_threads_come_back(chapter):
     """wrk keeps 1,000 connections open for 5 s, each asking for / again
     as soon as it has the answer. The server serves HTTPD_MAX_CONNS (256)

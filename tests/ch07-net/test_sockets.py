@@ -19,7 +19,7 @@ import urllib.request
 
 import pytest
 
-from harness import Machine, free_port, mem, mem_usage, settled_mem
+from harness import Machine, free_port, mem, mem_usage, own_chapter, settled_mem
 
 PROMPT = r"cubos> "
 NICS = {"e1000": "e1000", "virtio": "virtio-net-pci"}
@@ -162,6 +162,7 @@ def test_the_c_web_server_refuses_bad_requests_and_goes_on(chapter):
     assert fetch(url(m, 8000, "/"))[0] == 200, "still serving"
 
 
+@own_chapter     # tens of seconds of load; the next chapter's network code is this one's
 def test_a_hundred_clients_at_once_and_memory_comes_back(chapter):
     """wrk keeps 100 connections busy for 5 s, twice. After the first round
     (which grows the program's own heap and the kernel's tables to their

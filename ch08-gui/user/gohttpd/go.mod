@@ -1,0 +1,3 @@
+module gohttpd
+
+go 1.19
