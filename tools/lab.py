@@ -226,7 +226,11 @@ def _test_files(chapter, top):
         files |= {Path(c) for c in re.findall(r"\"(ch\d\d-[\w-]+/unit/[\w.]+\.c)\"", (tests / py).read_text())}
     earlier = {c for c in chapters(top) if c <= chapter}
     files |= {p.relative_to(tests) for p in tests.glob("ch*/unit/*.h") if p.parts[-3] in earlier}
-    return sorted(files | {Path("harness.py"), Path("conftest.py"), Path("check.h")})
+    helpers = {Path(p.name) for p in tests.glob("*.py")
+               if not p.name.startswith(("test_", "conftest")) and p.name != "harness.py"
+               and any(re.search(rf"^from {p.stem} import|^import {p.stem}$", (tests / f).read_text(), re.M)
+                       for f in files if f.suffix == ".py")}
+    return sorted(files | helpers | {Path("harness.py"), Path("conftest.py"), Path("check.h")})
 
 
 MAKEFILE = """\
@@ -307,9 +311,10 @@ def make_lab(chapter, names, out, top=TOP):
     (out / "tools").mkdir()
     # The chapter's build uses some of the top-level tools (ch06 on: the
     # initrd packer and the third-party source fetch and builds for mujs
-    # and busybox, with busybox's kept configuration).
+    # and busybox, with busybox's kept configuration; ch08: the font
+    # converter).
     for tool in ("deps.sh", "lab.py", "mkinitrd.py", "fetch-source.sh", "build-mujs.sh",
-                 "build-busybox.sh", "busybox.config"):
+                 "build-busybox.sh", "busybox.config", "psf1to2.py"):
         shutil.copy2(top / "tools" / tool, out / "tools" / tool)
     (out / "tools" / "labs.json").write_text(json.dumps({"chapter": chapter, "labs": labs}, indent=2) + "\n")
     (out / "Makefile").write_text(MAKEFILE.format(chapter=chapter, labs=", ".join(names)))

@@ -9,8 +9,10 @@
  * (boot/header.S); anything else is refused with a message, and the
  * console stays on the serial line.
  *
- * The framebuffer is device memory, often above the end of RAM, so it is
- * mapped like a device's registers (mm/mmio.c), uncached.
+ * The framebuffer is device memory, often above the end of RAM, mapped
+ * in the window of device registers (mm/mmio.c) but write-combining:
+ * the CPU may gather the writes of a line of pixels into bursts, where
+ * uncached memory sends each 4-byte store out on its own and waits.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -44,13 +46,17 @@ bool fb_init(const struct boot_info *bi)
                 t->pitch);
         return false;
     }
-    void *base = mmio_map(t->addr, (size_t)t->pitch * t->height, "framebuffer");
+    /* Before the other CPUs start (they copy the boot CPU's memory types). */
+    mmio_wc_init();
+    bool wc;
+    void *base = mmio_map_wc(t->addr, (size_t)t->pitch * t->height, "framebuffer", &wc);
     if (base == NULL)
         return false;
     screen = (struct framebuffer){ base, t->width, t->height, t->pitch, t->red_pos, t->green_pos,
                                    t->blue_pos };
     present = true;
-    kprintf("fb: %ux%u, 32 bits a pixel, at 0x%llx\n", t->width, t->height, (unsigned long long)t->addr);
+    kprintf("fb: %ux%u, 32 bits a pixel, at 0x%llx, %s\n", t->width, t->height, (unsigned long long)t->addr,
+            wc ? "write-combining" : "uncached (no page attribute table)");
     return true;
 }
 

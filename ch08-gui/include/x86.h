@@ -47,6 +47,7 @@
 /* CPUID leaf 1, EDX bit 9: the CPU has a local APIC (SDM vol 3A, 11.4.2). */
 #define CPUID_FEATURES 1
 #define CPUID_EDX_APIC (1 << 9)
+#define CPUID_EDX_PAT (1 << 16)   /* the page attribute table (MSR 0x277) */
 #define CPUID_EDX_FXSR (1 << 24)  /* FXSAVE/FXRSTOR */
 #define CPUID_ECX_RDRAND (1 << 30)
 #define CPUID_ECX_XSAVE (1 << 26)

@@ -24,7 +24,8 @@ static struct spinlock lock = SPINLOCK_INIT("mmio window");
  * mapping cannot go where a page table is. */
 static uint64_t next = MMIO_BASE + HUGE_PAGE_SIZE;
 
-void *mmio_map(paddr_t pa, size_t size, const char *what)
+/* size bytes at pa into the window with these page flags (mmio_map). */
+static void *map_range(paddr_t pa, size_t size, const char *what, uint64_t flags)
 {
     if (size == 0 || pa + size < pa) {
         kprintf("mmio: %s: %zu bytes at 0x%llx is not a range\n", what, size, (unsigned long long)pa);
@@ -46,7 +47,6 @@ void *mmio_map(paddr_t pa, size_t size, const char *what)
                 (unsigned long long)(span >> 10));
         return NULL;
     }
-    uint64_t flags = PTE_WRITABLE | PTE_NX | PTE_PCD | PTE_PWT;
     for (uint64_t off = 0; off < span; off += page) {
         int err = page == HUGE_PAGE_SIZE ? pt_map_huge(kernel_root, va + off, first + off, flags)
                                          : pt_map(kernel_root, va + off, first + off, flags);
@@ -59,4 +59,42 @@ void *mmio_map(paddr_t pa, size_t size, const char *what)
         }
     }
     return (void *)(va + (pa - first));
+}
+
+void *mmio_map(paddr_t pa, size_t size, const char *what)
+{
+    return map_range(pa, size, what, PTE_WRITABLE | PTE_NX | PTE_PCD | PTE_PWT);
+}
+
+/* The page attribute table (SDM vol 3A, 11.12): the PAT, PCD and PWT bits
+ * of an entry pick one of eight memory types from MSR IA32_PAT. At reset
+ * its entries are WB, WT, UC-, UC, and again. Entry 1 (PWT alone, which
+ * nothing else in the kernel sets) becomes write-combining here, as Linux
+ * does it; the MSR must say the same on every CPU. */
+#define MSR_PAT 0x277
+#define PAT_WITH_WC 0x0007040600070106ull   /* WB, WC, UC-, UC, WB, WT, UC-, UC */
+
+static bool have_wc;
+
+bool mmio_wc_init(void)
+{
+    uint32_t a, b, c, d;
+    cpuid(CPUID_FEATURES, &a, &b, &c, &d);
+    if (!(d & CPUID_EDX_PAT))
+        return false;
+    wrmsr(MSR_PAT, PAT_WITH_WC);
+    have_wc = true;
+    return true;
+}
+
+void mmio_wc_init_ap(void)
+{
+    if (have_wc)
+        wrmsr(MSR_PAT, PAT_WITH_WC);
+}
+
+void *mmio_map_wc(paddr_t pa, size_t size, const char *what, bool *wc)
+{
+    *wc = have_wc;
+    return map_range(pa, size, what, PTE_WRITABLE | PTE_NX | (have_wc ? PTE_PWT : PTE_PCD | PTE_PWT));
 }

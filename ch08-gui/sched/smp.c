@@ -31,6 +31,7 @@
 #include "kprintf.h"
 #include "lapic.h"
 #include "memlayout.h"
+#include "mmio.h"
 #include "paging.h"
 #include "panic.h"
 #include "smp.h"
@@ -137,6 +138,7 @@ void ap_main(struct cpu *c)
 {
     sync_tsc();
     cpu_init_ap(c);
+    mmio_wc_init_ap();          /* the same memory types as the boot CPU's (ch08) */
     trap_init_ap();
     lapic_init();
     c->timer_khz = (unsigned)(timer_init_ap() / 1000);

@@ -54,6 +54,16 @@ def quiet_mem(m):
     return readings[-1]
 
 
+def no_time_wait(m, seconds=60):
+    """Wait until netstat lists no connection in TIME-WAIT: lwIP frees
+    those pcbs when their 10 s are over, on a timer that a loaded machine
+    runs late."""
+    deadline = time.monotonic() + seconds
+    while "TIME_WAIT" in m.command("netstat", r"netstat\n((?:.*\n)*?)" + PROMPT).group(1):
+        assert time.monotonic() < deadline, "connections still in TIME-WAIT"
+        time.sleep(1)
+
+
 def test_the_host_gets_a_file_and_the_stats_page(chapter):
     m = server(chapter, "httpd-pages")
     assert re.search(r"^httpd: serving /www and /stats on port 80$", m.transcript, re.M)
@@ -72,7 +82,7 @@ def test_the_host_gets_a_file_and_the_stats_page(chapter):
     assert eth0["rx_dropped"] == 0 and eth0["tx_dropped"] == 0
     r, body = get(m, "/stats")
     text = body.decode()
-    assert r.status == 200 and text.startswith("cubos ch07-net\nuptime: "), text
+    assert r.status == 200 and text.startswith(f"cubos {chapter}\nuptime: "), text
     assert re.search(r"^cpus: 2$", text, re.M) and re.search(r"^eth0 \(e1000\): rx \d+ packets", text, re.M)
     r, body = get(m, "/about")
     assert r.status == 301 and r.getheader("Location") == "/about/"
@@ -210,7 +220,8 @@ def test_a_thousand_connections_at_once_then_memory_and_threads_come_back(chapte
     # kernel timers' heap, for 256 connections waiting at once): the
     # baseline is after it.
     wrk(5)
-    time.sleep(12)                      # TIME-WAIT (10 s) ends for its connections
+    time.sleep(12)                      # TIME-WAIT (10 s) ends for its connections,
+    no_time_wait(m)                     # on time or, on a loaded machine, a little later
     before = quiet_mem(m)
     threads = json.loads(get(m, "/stats.json")[1])["threads"]
     out = wrk(5)

@@ -50,6 +50,22 @@ def test_the_shell_is_drawn_on_the_framebuffer_in_the_kernels_font(chapter, firm
         assert shot.text_at(font, " " * COLUMNS, 0, r, GREY, BLACK), f"row {r} is not blank"
 
 
+def test_the_framebuffer_is_mapped_write_combining(chapter):
+    """Its pages in the kernel's device window have PWT without PCD, which
+    the kernel's page attribute table makes write-combining: QEMU's
+    `info tlb` shows each page's flags (C: PCD, T: PWT)."""
+    m = desktop_machine(chapter, "fb-wc")
+    line = re.search(r"^fb: 1024x768, 32 bits a pixel, at 0x([0-9a-f]+), (.*)$", m.transcript, re.M)
+    assert line and line.group(2) == "write-combining", m.transcript
+    base = int(line.group(1), 16)
+    pages = {}
+    for va, pa, flags in re.findall(r"^([0-9a-f]{16}): ([0-9a-f]{16}) (\S+)$", m.hmp("info tlb"), re.M):
+        if int(va, 16) >= 0xFFFFD00000000000 and base <= int(pa, 16) < base + 4096 * 768:
+            pages[int(pa, 16)] = flags
+    assert len(pages) == 768, f"{len(pages)} pages of the framebuffer mapped in the device window"
+    assert all(f[6] == "T" and f[5] == "-" for f in pages.values()), set(pages.values())
+
+
 def test_a_full_screen_scrolls(chapter):
     """Sixty numbered lines on a 48-row screen: the last ones are at the
     bottom, in order, under a prompt at the last row, and the first ones
