@@ -9,6 +9,7 @@ failures, each with a message that says which.
 """
 import contextlib
 import fcntl
+import hashlib
 import importlib.util
 import os
 import re
@@ -19,6 +20,8 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+
+import pytest
 
 TOP = Path(__file__).resolve().parent.parent
 OUT = TOP / "tests" / "out"
@@ -409,17 +412,49 @@ UNIT_CFLAGS = ["-std=gnu11", "-g", "-O1", "-Wall", "-Wextra", "-Werror",
                "-fno-omit-frame-pointer"]
 
 
+def previous_chapter(chapter):
+    """The chapter before this one, or None for the first."""
+    chapters = sorted(p.name for p in TOP.glob("ch[0-9][0-9]-*") if (p / "Makefile").exists())
+    i = chapters.index(chapter) if chapter in chapters else 0
+    return chapters[i - 1] if i > 0 else None
+
+
+def _unit_code(src, test, sources, includes):
+    """A digest of what the compiler sees of a unit test and its sources
+    (each preprocessed, without line markers), or None if that fails: two
+    chapters with the same digest build the same test program."""
+    digest = hashlib.sha256()
+    for f in [*(src / s for s in sources), TOP / "tests" / test]:
+        out = subprocess.run(["gcc", "-E", "-P", "-std=gnu11", *includes, str(f)], capture_output=True)
+        if out.returncode != 0:
+            return None
+        digest.update(out.stdout)
+    return digest.hexdigest()
+
+
 def run_unit_test(chapter, test, sources, *, include_dirs=(), sanitizers="address,undefined",
                   pthread=False):
     """Build tests/<test> (a C file) with the chapter's own copies of
     sources, under ASan and UBSan, run it, and fail with its output if it
-    fails: the code tested is the code the kernel runs.
+    fails: the code tested is the code the kernel runs. A test of an
+    earlier chapter whose code here is the same as in the chapter before,
+    preprocessed, is skipped: that chapter's run of it says the same
+    (make test FULL=1 and CH=... run it anyway).
 
     include_dirs: folders under tests/ searched before the chapter's
     include/, for a host stand-in of a kernel header; sanitizers: what
     -fsanitize= gets ("thread": ThreadSanitizer, which excludes ASan; the
     program is then named after it too); pthread: link with -pthread."""
     src = TOP / chapter
+    includes = lambda ch: [*[arg for d in include_dirs for arg in ("-iquote", str(TOP / "tests" / d))],
+                           "-iquote", str(TOP / ch / "include"), "-iquote", str(TOP / "tests"),
+                           "-iquote", str(TOP / "tests" / "ch01-boot" / "unit")]
+    earlier = previous_chapter(chapter)
+    if (not inherit_all() and earlier and Path(test).parts[0] <= earlier
+            and all((TOP / earlier / s).exists() for s in sources)):
+        mine = _unit_code(TOP / chapter, test, sources, includes(chapter))
+        if mine is not None and mine == _unit_code(TOP / earlier, test, sources, includes(earlier)):
+            pytest.skip(f"the same code as {earlier}'s, which runs this test (FULL=1 runs it here too)")
     name = Path(test).stem
     cflags = UNIT_CFLAGS
     if sanitizers != "address,undefined":
@@ -429,11 +464,7 @@ def run_unit_test(chapter, test, sources, *, include_dirs=(), sanitizers="addres
         cflags = [*cflags, "-pthread"]
     exe = OUT / chapter / "unit" / name
     exe.parent.mkdir(parents=True, exist_ok=True)
-    build = subprocess.run(["gcc", *cflags,
-                            *[arg for d in include_dirs for arg in ("-iquote", str(TOP / "tests" / d))],
-                            "-iquote", str(src / "include"),
-                            "-iquote", str(TOP / "tests"),
-                            "-iquote", str(TOP / "tests" / "ch01-boot" / "unit"), "-o", str(exe),
+    build = subprocess.run(["gcc", *cflags, *includes(chapter), "-o", str(exe),
                             *[str(src / s) for s in sources], str(TOP / "tests" / test)],
                            capture_output=True, text=True)
     assert build.returncode == 0, build.stderr
