@@ -52,11 +52,6 @@ class Screen:
                 return row
         return None
 
-    def count(self, color):
-        """How many pixels have this colour."""
-        want = bytes(color)
-        return sum(1 for i in range(0, len(self.rgb), 3) if self.rgb[i:i + 3] == want)
-
 
 def read_png(path):
     """A Screen from an 8-bit RGB (colour type 2) PNG, as QEMU writes them."""

@@ -100,10 +100,12 @@ static size_t stats(char *buf, size_t size, bool json)
 {
     uint64_t ms = clock_monotonic_ns() / 1000000;
     struct heap_stats h = heap_stats();
-    size_t tcp = 0;
+    size_t tcp = 0, time_wait = 0;
     LOCK_TCPIP_CORE();
     for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
         tcp++;
+    for (struct tcp_pcb *p = tcp_tw_pcbs; p; p = p->next)
+        time_wait++;
     UNLOCK_TCPIP_CORE();
     unsigned conns = __atomic_load_n(&open_conns, __ATOMIC_RELAXED);
     uint64_t served = __atomic_load_n(&requests, __ATOMIC_RELAXED);
@@ -113,18 +115,19 @@ static size_t stats(char *buf, size_t size, bool json)
                       "{\"uptime_ms\": %llu, \"cpus\": %u, \"threads\": %u, "
                       "\"memory\": {\"frames_free\": %zu, \"frames_used\": %zu, \"heap_bytes\": %zu, "
                       "\"heap_objects\": %zu}, \"http\": {\"connections\": %u, \"requests\": %llu}, "
-                      "\"tcp_connections\": %zu, \"interfaces\": [",
+                      "\"tcp_connections\": %zu, \"tcp_time_wait\": %zu, \"interfaces\": [",
                       (unsigned long long)ms, cpu_count, sched_thread_count(), frame_free_count(),
                       frame_used_count(), h.bytes_in_use, h.objects_in_use, conns,
-                      (unsigned long long)served, tcp);
+                      (unsigned long long)served, tcp, time_wait);
     else
         n = ksnprintf(buf, size,
                       "cubos %s\nuptime: %llu.%03llu s\ncpus: %u\nthreads: %u\n"
                       "memory: %zu frames free, %zu used; heap %zu bytes in %zu objects\n"
-                      "http: %u connections open, %llu requests answered\ntcp connections: %zu\n",
+                      "http: %u connections open, %llu requests answered\n"
+                      "tcp connections: %zu, and %zu in TIME-WAIT\n",
                       CHAPTER, (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000), cpu_count,
                       sched_thread_count(), frame_free_count(), frame_used_count(), h.bytes_in_use,
-                      h.objects_in_use, conns, (unsigned long long)served, tcp);
+                      h.objects_in_use, conns, (unsigned long long)served, tcp, time_wait);
     struct netdev *dev;
     for (unsigned i = 0; (dev = netdev_get(i)) != NULL && n < size; i++) {
         const struct netdev_stats *s = &dev->stats;
