@@ -54,13 +54,17 @@ def quiet_mem(m):
     return readings[-1]
 
 
-def no_time_wait(m, seconds=60):
-    """Wait until /stats.json counts no connection in TIME-WAIT: lwIP
-    frees those pcbs when their 10 s are over, on a timer that a loaded
-    machine runs late."""
+def wait_idle(m, seconds=60):
+    """Wait until /stats.json shows only its own connection: no other TCP
+    connection open or closing, none in TIME-WAIT (lwIP frees those when
+    their 10 s are over, on a timer a loaded machine runs late), no other
+    HTTP connection thread."""
     deadline = time.monotonic() + seconds
-    while json.loads(get(m, "/stats.json")[1])["tcp_time_wait"] > 0:
-        assert time.monotonic() < deadline, "connections still in TIME-WAIT"
+    while True:
+        stats = json.loads(get(m, "/stats.json")[1])
+        if stats["tcp_connections"] <= 1 and stats["tcp_time_wait"] == 0 and stats["http"]["connections"] <= 1:
+            return
+        assert time.monotonic() < deadline, f"still busy after {seconds} s: {stats}"
         time.sleep(0.5)
 
 
@@ -222,7 +226,7 @@ def test_a_thousand_connections_at_once_then_memory_and_threads_come_back(chapte
     # baseline is after it.
     wrk(5)
     time.sleep(12)                      # TIME-WAIT (10 s) ends for its connections,
-    no_time_wait(m)                     # on time or, on a loaded machine, a little later
+    wait_idle(m)                        # on time or, on a loaded machine, a little later
     before = quiet_mem(m)
     threads = json.loads(get(m, "/stats.json")[1])["threads"]
     out = wrk(5)
@@ -243,7 +247,9 @@ def test_a_thousand_connections_at_once_then_memory_and_threads_come_back(chapte
         except (ConnectionError, http.client.HTTPException):
             time.sleep(1)
     assert r and r.status == 200 and body.startswith(b"<!DOCTYPE html>"), "still serving"
-    after = settled_mem(m, expected=before, seconds=40)
+    time.sleep(10)
+    wait_idle(m)
+    after = settled_mem(m, expected=before, seconds=20)
     # Every heap object back: a leak is an object never freed. Its bytes
     # may have grown by one array's doubling: the kernel timers' heap
     # keeps room for the most connection threads ever waiting at once
