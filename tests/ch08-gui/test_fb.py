@@ -5,6 +5,7 @@ screendump must show the shell's text in exactly that font's glyphs,
 where the text grid puts it, the cursor under the prompt, a full screen
 scrolled. Without a display the kernel boots to its serial shell."""
 import re
+import time
 
 import pytest
 
@@ -38,9 +39,15 @@ def test_the_shell_is_drawn_on_the_framebuffer_in_the_kernels_font(chapter, firm
                      r"\d+ glyphs\)$", m.transcript, re.M)
     m.command("echo hello, framebuffer", r"\nhello, framebuffer\n" + PROMPT)
     font = kernel_font(chapter)
-    shot = screendump(m, f"fb-console-{firmware}")
+    # The serial line gets the prompt a moment before the screen does
+    # (each write goes to the serial port first): look again until it is drawn.
+    for _ in range(20):
+        shot = screendump(m, f"fb-console-{firmware}")
+        row = shot.find_text(font, "hello, framebuffer")
+        if row is not None and shot.text_at(font, "cubos> ", 0, row + 1, GREY, BLACK):
+            break
+        time.sleep(0.25)
     assert (shot.width, shot.height) == (1024, 768)
-    row = shot.find_text(font, "hello, framebuffer")
     assert row is not None, f"the echoed line is not on the screen ({shot.path})"
     assert shot.text_at(font, "cubos> echo hello, framebuffer", 0, row - 1, GREY, BLACK), shot.path
     assert shot.text_at(font, "cubos> ", 0, row + 1, GREY, BLACK), "the next prompt below it"
@@ -75,8 +82,12 @@ def test_a_full_screen_scrolls(chapter):
     m.command("i=1; while [ $i -le 60 ]; do echo line $i; i=$((i+1)); done",
               r"line 60\r?\n.*# ", timeout=60)
     font = kernel_font(chapter)
-    shot = screendump(m, "fb-scroll")
-    last = shot.find_text(font, "line 60")
+    for _ in range(20):                 # the screen follows the serial line closely, not at once
+        shot = screendump(m, "fb-scroll")
+        last = shot.find_text(font, "line 60")
+        if last == ROWS - 2:
+            break
+        time.sleep(0.25)
     assert last == ROWS - 2, f"line 60 is on row {last}, not just above the prompt ({shot.path})"
     for n in range(60, 60 - (ROWS - 2), -1):
         assert shot.text_at(font, f"line {n} ", 0, last - (60 - n), GREY, BLACK), f"line {n}"
