@@ -1,5 +1,6 @@
 /*
- * mmio.c: device registers mapped uncached, from MMIO_BASE up (see mmio.h).
+ * mmio.c: device registers mapped uncached, and a framebuffer mapped
+ * write-combining, from MMIO_BASE up (see mmio.h).
  *
  * The window only grows: drivers map their devices once, at boot, and keep
  * them. Every mapping starts on a page of its own, at the same offset in
